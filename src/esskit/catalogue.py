@@ -1,0 +1,304 @@
+"""Load and validate catalogues, look sheets up, and work out the page each sheet opens."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote_plus
+
+from esskit.models import (
+    DEFAULT_HOSTS,
+    MONTH_PATTERN,
+    PARAGRAPH_PATTERN,
+    PDF_PATTERN,
+    SOURCE_PATTERN,
+    TEXT_PATTERN,
+    URL_PATTERN,
+    Catalogue,
+    Category,
+    Kit,
+    Links,
+    Sheet,
+    UrlKind,
+    host_allowed,
+)
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+MAX_BYTES = 64 * 1024 * 1024
+"""Largest catalogue file read (64 MiB: about 150 000 sheets in the kit's format)."""
+
+SEARCH_URL = "https://duckduckgo.com/?q="
+"""Web search used for a sheet that has no page of its own, restricted to socioeco.org."""
+
+_PATTERN_MESSAGES = {
+    URL_PATTERN: "link must be an absolute https URL (no spaces or odd characters)",
+    SOURCE_PATTERN: "source must be an absolute https URL",
+    PDF_PATTERN: "PDF name must be a plain file name ending in .pdf",
+    MONTH_PATTERN: "date must be a year and month, YYYY-MM",
+}
+
+_CATEGORY_NAMES: dict[str, Category] = {
+    "intro": Category.INTRO,
+    "introduction": Category.INTRO,
+    "lever": Category.LEVER,
+    "levers": Category.LEVER,
+    "levier": Category.LEVER,
+    "leviers": Category.LEVER,
+    "thematic": Category.THEMATIC,
+    "thematique": Category.THEMATIC,
+    "thematiques": Category.THEMATIC,
+    "thématique": Category.THEMATIC,
+    "thématiques": Category.THEMATIC,
+    "theme": Category.THEMATIC,
+}
+
+
+class CatalogueError(Exception):
+    """The catalogue file cannot be read or is not a valid catalogue."""
+
+    def __init__(self, message: str, problems: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.problems: list[str] = list(problems) or [message]
+
+
+class SheetNotFound(LookupError):
+    """No sheet in the catalogue has that number."""
+
+
+class UnknownCategory(ValueError):
+    """The name is not one of the kit's categories."""
+
+
+class UnsafeUrl(ValueError):
+    """A URL that esskit will not hand to a browser."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What links a catalogue may hold: which hosts, and whether plain http is tolerated."""
+
+    extra_hosts: tuple[str, ...] = ()
+    allow_http: bool = False
+    hosts: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        extra = tuple(host.strip().lower().strip(".") for host in self.extra_hosts if host.strip())
+        object.__setattr__(self, "hosts", DEFAULT_HOSTS + extra)
+
+    def context(self) -> dict[str, Any]:
+        """The validation context the models read."""
+        return {"hosts": self.hosts, "allow_http": self.allow_http}
+
+
+def packaged_path() -> Path:
+    """The catalogue shipped with esskit."""
+    return Path(str(resources.files("esskit") / "data" / "sheets.json"))
+
+
+def parse_category(name: str) -> Category:
+    """A category from its English or French name, in any case, with or without accents."""
+    category = _CATEGORY_NAMES.get(name.strip().casefold())
+    if category is None:
+        raise UnknownCategory(
+            f"unknown category {name!r}: choose intro, lever or thematic "
+            "(or introduction, levier, thématique)"
+        )
+    return category
+
+
+def _read(path: Path) -> bytes:
+    """The file's bytes, or a CatalogueError that says in plain words why not."""
+    where = str(path)
+    try:
+        if path.is_dir():
+            raise CatalogueError(f"{where} is a directory, not a catalogue file")
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise CatalogueError(
+                f"{where} is {size // (1024 * 1024)} MiB, over the {MAX_BYTES // (1024 * 1024)} "
+                "MiB limit for a catalogue"
+            )
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise CatalogueError(f"{where}: no such file") from None
+    except PermissionError:
+        raise CatalogueError(f"{where}: permission denied") from None
+    except OSError as exc:
+        raise CatalogueError(f"{where}: cannot be read ({exc.strerror or exc})") from None
+    if len(data) > MAX_BYTES:
+        raise CatalogueError(f"{where} is over the {MAX_BYTES // (1024 * 1024)} MiB limit")
+    if not data.strip():
+        raise CatalogueError(f"{where} is empty")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogueError(f"{where} is not UTF-8 text (bad byte at offset {exc.start})") from None
+    return data
+
+
+def location(loc: tuple[int | str, ...]) -> str:
+    """`('sheets', 3, 'links', 'citego')` as `sheets[3].links.citego`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _message(error: dict[str, Any]) -> str:
+    """A readable sentence for one pydantic error."""
+    kind = error["type"]
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return "missing field"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "json_invalid":
+        return f"not valid JSON ({ctx.get('error', 'parse error')})"
+    if kind == "string_pattern_mismatch" and isinstance(value, str):
+        pattern = ctx.get("pattern")
+        if pattern in (TEXT_PATTERN, PARAGRAPH_PATTERN):
+            bad = next((c for c in value if not c.isprintable() and c != "\n"), None)
+            if bad is not None:
+                return f"text holds a control character (U+{ord(bad):04X})"
+            return "empty text"
+        return _PATTERN_MESSAGES.get(str(pattern), str(error["msg"]))
+    if kind == "enum":
+        return f"unknown value {value!r} (expected {ctx.get('expected', 'one of the listed values')})"
+    if kind == "literal_error":
+        return f"unknown value {value!r}"
+    if kind == "greater_than_equal":
+        return f"must be {ctx.get('ge')} or more"
+    if kind == "less_than_equal":
+        return f"must be {ctx.get('le')} or less"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    return str(error["msg"]).removeprefix("Value error, ").replace("Input should be", "expected")
+
+
+def describe(exc: ValidationError) -> list[str]:
+    """Every problem in a ValidationError, each as `location: message`."""
+    errors = exc.errors(include_url=False)
+    problems = []
+    for error in errors:
+        loc = tuple(error["loc"])
+        if error["type"] == "json_invalid":
+            problems.append(_message(error))
+            continue
+        # pydantic adds a "too short" for a list whose every item failed: the items say it better
+        if error["type"] == "too_short" and any(
+            other is not error and tuple(other["loc"])[: len(loc)] == loc for other in errors
+        ):
+            continue
+        message = _message(error)
+        if loc and loc[-1] == "[key]":
+            loc, message = loc[:-1], f"unknown key ({message})"
+        problems.append(f"{location(loc)}: {message}")
+    return problems
+
+
+def validate_bytes(data: bytes, policy: Policy, where: str) -> Catalogue:
+    """Validate a catalogue file's content, or raise a CatalogueError listing every problem."""
+    from pydantic import ValidationError
+
+    try:
+        return Catalogue.model_validate_json(data, context=policy.context())
+    except ValidationError as exc:
+        problems = describe(exc)
+        raise CatalogueError(f"{where}: {problems[0]}", problems) from None
+    except (ValueError, RecursionError) as exc:
+        raise CatalogueError(f"{where}: cannot be read as a catalogue ({exc})") from None
+
+
+def _construct(raw: dict[str, Any]) -> Catalogue:
+    """Build the packaged catalogue without validating it again (the test suite validates it)."""
+    sheets = []
+    for item in raw["sheets"]:
+        values = dict(item)
+        values["category"] = Category(values["category"])
+        values["links"] = Links.model_construct(**values.get("links", {}))
+        for key in ("keywords_fr", "keywords_en", "sources"):
+            values[key] = tuple(values.get(key, ()))
+        values.setdefault("field_sources", {})
+        sheets.append(Sheet.model_construct(**values))
+    kit = dict(raw["kit"])
+    kit["sources"] = tuple(kit.get("sources", ()))
+    return Catalogue.model_construct(kit=Kit.model_construct(**kit), sheets=tuple(sheets))
+
+
+def load(path: Path | str | None = None, policy: Policy | None = None) -> Catalogue:
+    """The catalogue at `path` (validated), else at $ESSKIT_CATALOGUE, else the packaged one."""
+    if path is None or str(path) == "":
+        path = os.environ.get("ESSKIT_CATALOGUE") or None
+    policy = policy or Policy()
+    if path is None:
+        packaged = packaged_path()
+        return _construct(json.loads(_read(packaged)))
+    path = Path(path)
+    return validate_bytes(_read(path), policy, str(path))
+
+
+def check(path: Path | str | None = None, policy: Policy | None = None) -> Catalogue:
+    """Fully validate a catalogue file (the packaged one when no path is given)."""
+    target = Path(path) if path else packaged_path()
+    return validate_bytes(_read(target), policy or Policy(), str(target))
+
+
+def get_sheet(catalogue: Catalogue, number: int) -> Sheet:
+    """The sheet with that number, or SheetNotFound."""
+    for sheet in catalogue.sheets:
+        if sheet.number == number:
+            return sheet
+    numbers = [sheet.number for sheet in catalogue.sheets]
+    raise SheetNotFound(
+        f"no sheet number {number} in the catalogue (it has {min(numbers)} to {max(numbers)})"
+    )
+
+
+def parse_number(text: str) -> int:
+    """A sheet number typed by a user (`13`, `fiche 13`, `n°13`, `#13`), or SheetNotFound."""
+    cleaned = text.strip().casefold()
+    for prefix in ("fiche", "sheet", "n°", "no.", "no", "#"):
+        cleaned = cleaned.removeprefix(prefix).strip()
+    if not cleaned:
+        raise SheetNotFound("a sheet number is needed, for example 'esskit show 13'")
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 9:
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise SheetNotFound(f"{shown!r} is not a sheet number (use a whole number such as 13)")
+    return int(cleaned)
+
+
+def sheet_url(sheet: Sheet, *, search: bool = False) -> tuple[str, UrlKind]:
+    """The page a sheet opens: socioeco.org, else citego.org, else a socioeco.org web search."""
+    if not search:
+        if sheet.links.socioeco:
+            return sheet.links.socioeco, UrlKind.SOCIOECO
+        if sheet.links.citego:
+            return sheet.links.citego, UrlKind.CITEGO
+    query = f'site:socioeco.org "{sheet.title}"'
+    return SEARCH_URL + quote_plus(query), UrlKind.SEARCH
+
+
+def safe_url(url: str, policy: Policy) -> str:
+    """The URL itself when it is safe to hand to a browser, else UnsafeUrl."""
+    if not url or url != url.strip() or any(c.isspace() or not c.isprintable() for c in url):
+        raise UnsafeUrl("refusing to open a URL with spaces or control characters")
+    if url.startswith("-"):
+        raise UnsafeUrl("refusing to open a URL that starts with '-'")
+    schemes = ("https://", "http://") if policy.allow_http else ("https://",)
+    if not url.startswith(schemes):
+        raise UnsafeUrl(f"refusing to open {url[:60]!r}: only https URLs are opened")
+    if not host_allowed(url, policy.hosts):
+        raise UnsafeUrl(f"refusing to open {url[:60]!r}: its host is not one the kit lives on")
+    return url

@@ -1,0 +1,591 @@
+"""The `esskit` command line: parse, choose the output, print once, turn errors into exit codes.
+
+Exit codes: 0 found, 1 nothing found, 2 usage or data error (130 when interrupted).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+from esskit import catalogue as cat
+from esskit.render import (
+    DEFAULT_COLUMNS,
+    MATCH_FIELDS,
+    SHEET_FIELDS,
+    Format,
+    Lang,
+    UnknownField,
+    default_lang,
+    machine_output,
+    match_record,
+    parse_fields,
+    sheet_record,
+)
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from esskit.models import Catalogue, Category, Sheet
+    from esskit.search import Match
+
+FOUND, NOTHING_FOUND, USAGE_ERROR = 0, 1, 2
+PROG = "esskit"
+ISSUES = "https://github.com/esskit/esskit/issues"
+
+
+class _Group(TyperGroup):
+    """Typer's group, with every usage error as one line on stderr and closed pipes made quiet."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            result = super().main(
+                args, prog_name, complete_var, standalone_mode=False, **extra
+            )
+        except typer.Abort:
+            _stderr("interrupted")
+            code = 130
+        except typer.TyperException as exc:  # Typer's usage errors derive from it
+            code = getattr(exc, "exit_code", USAGE_ERROR)
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                sys.stderr.write(exc.format_message().rstrip() + "\n")
+            else:
+                context = getattr(exc, "ctx", None)
+                hint = f" (see '{context.command_path} --help')" if context is not None else ""
+                _stderr(exc.format_message().replace("\n", " ") + hint)
+        except Exception as exc:  # a bug: say so in one line, or show it all when debugging
+            if os.environ.get("ESSKIT_DEBUG"):
+                raise
+            _stderr(
+                f"unexpected error ({type(exc).__name__}: {str(exc)[:200]}); "
+                f"rerun with ESSKIT_DEBUG=1 and report it at {ISSUES}"
+            )
+            code = USAGE_ERROR
+        else:
+            code = result if isinstance(result, int) else FOUND
+        if not standalone_mode:
+            return code
+        _flush_quietly()
+        sys.exit(code)
+
+
+app = typer.Typer(
+    cls=_Group,
+    name=PROG,
+    help="Find your way through the RTES Kit MunicipalESS (2020): list, search, show and open "
+    "its 25 documents.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@dataclass
+class Settings:
+    """What the global options say, for every command."""
+
+    catalogue: str | None
+    policy: cat.Policy
+
+
+# ----------------------------------------------------------------------------- printing
+
+
+def _stderr(message: str) -> None:
+    try:
+        sys.stderr.write(f"{PROG}: {message}\n")
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+
+
+def _flush_quietly() -> None:
+    """Flush stdout; if the reader has gone (`| head -1`), end quietly instead of failing."""
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _emit(text: str) -> None:
+    """Write text to stdout once; a closed pipe ends the command quietly with success."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        raise typer.Exit(FOUND) from None
+
+
+def _emit_rich(renderable: RenderableType) -> None:
+    """Draw a Rich renderable on stdout (colour per NO_COLOR, FORCE_COLOR, TERM)."""
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=False, emoji=False)
+    try:
+        console.print(renderable)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        raise typer.Exit(FOUND) from None
+
+
+def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
+    """Print a one-line error on stderr and exit with `code`."""
+    _stderr(message)
+    raise typer.Exit(code)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings = ctx.find_object(Settings)
+    return settings if settings is not None else Settings(None, cat.Policy())
+
+
+def _load(ctx: typer.Context, path: str | None) -> Catalogue:
+    settings = _settings(ctx)
+    chosen = path or settings.catalogue
+    try:
+        return cat.load(chosen, settings.policy)
+    except cat.CatalogueError as exc:
+        where = f" {chosen}" if chosen else ""
+        fail(f"invalid catalogue: {exc} (run '{PROG} validate{where}' to list every problem)")
+
+
+def _category(name: str | None) -> Category | None:
+    if name is None:
+        return None
+    try:
+        return cat.parse_category(name)
+    except cat.UnknownCategory as exc:
+        fail(str(exc))
+
+
+def _format(fmt: Format | None, as_json: bool) -> Format:
+    if as_json and fmt not in (None, Format.JSON):
+        fail(f"--json and --format {fmt.value} disagree: give one of them")
+    if as_json:
+        return Format.JSON
+    if fmt is not None:
+        return fmt
+    return Format.TABLE if sys.stdout.isatty() else Format.PLAIN
+
+
+def _fields(spec: str | None, available: Sequence[str]) -> list[str] | None:
+    try:
+        return parse_fields(spec, available)
+    except UnknownField as exc:
+        fail(str(exc))
+
+
+def _lang(lang: Lang | None) -> Lang:
+    return lang or default_lang(os.environ.get("LANG"))
+
+
+def _record(sheet: Sheet, search_page: bool = False) -> dict[str, Any]:
+    url, kind = cat.sheet_url(sheet, search=search_page)
+    return sheet_record(sheet, url, kind)
+
+
+def _sheet(catalogue: Catalogue, text: str) -> Sheet:
+    try:
+        return cat.get_sheet(catalogue, cat.parse_number(text))
+    except cat.SheetNotFound as exc:
+        fail(str(exc))
+
+
+def _complete_numbers(incomplete: str) -> list[tuple[str, str]]:
+    """Sheet numbers with their titles, for shell completion."""
+    try:
+        sheets = cat.load(os.environ.get("ESSKIT_CATALOGUE") or None).sheets
+    except cat.CatalogueError:
+        return []
+    return [
+        (str(sheet.number), sheet.title)
+        for sheet in sheets
+        if str(sheet.number).startswith(incomplete)
+    ]
+
+
+def _complete_categories(incomplete: str) -> list[str]:
+    names = ["intro", "lever", "thematic", "introduction", "levier", "thematique"]
+    return [name for name in names if name.startswith(incomplete.casefold())]
+
+
+def _complete_fields(incomplete: str) -> list[str]:
+    done, _, current = incomplete.rpartition(",")
+    prefix = f"{done}," if done else ""
+    chosen = set(done.split(","))
+    return [
+        prefix + name
+        for name in (*SHEET_FIELDS, *MATCH_FIELDS)
+        if name.startswith(current) and name not in chosen
+    ]
+
+
+# ----------------------------------------------------------------------------- options
+
+CatalogueOption = Annotated[
+    str | None,
+    typer.Option(
+        "--catalogue",
+        "-c",
+        metavar="PATH",
+        help="Catalogue file to use instead of the packaged one [env: ESSKIT_CATALOGUE].",
+        show_default=False,
+    ),
+]
+FormatOption = Annotated[
+    Format | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format [default: table on a terminal, plain when piped].",
+        show_default=False,
+        case_sensitive=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
+FieldsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--fields",
+        metavar="A,B,…",
+        help="Fields to print, in order, for the machine formats (json, jsonl, csv, tsv, plain).",
+        autocompletion=_complete_fields,
+        show_default=False,
+    ),
+]
+LangOption = Annotated[
+    Lang | None,
+    typer.Option(
+        "--lang",
+        help="Titles a table shows [default: from LANG; both when it is neither fr nor en].",
+        show_default=False,
+        case_sensitive=False,
+    ),
+]
+CategoryOption = Annotated[
+    str | None,
+    typer.Option(
+        "--category",
+        "-k",
+        metavar="CATEGORY",
+        help="Only this category: intro, lever or thematic (French names work too: "
+        "introduction, levier, thématique).",
+        autocompletion=_complete_categories,
+        show_default=False,
+    ),
+]
+NumberArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="NUMBER",
+        help="Sheet number, 0 to 24 (0 is the introductory text).",
+        autocompletion=_complete_numbers,
+        show_default=False,
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version(PROG)
+        except PackageNotFoundError:
+            number = "unknown (not installed)"
+        _emit(f"{PROG} {number}\n")
+        raise typer.Exit(FOUND)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    catalogue: CatalogueOption = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            metavar="HOST",
+            help="Also accept links to HOST and its subdomains (repeatable) "
+            "[env: ESSKIT_ALLOW_HOSTS, comma-separated].",
+            show_default=False,
+        ),
+    ] = None,
+    allow_http: Annotated[
+        bool,
+        typer.Option(
+            "--allow-http",
+            help="Accept plain http links in the catalogue and open them [env: ESSKIT_ALLOW_HTTP=1].",
+        ),
+    ] = False,
+    version: Annotated[
+        bool | None,
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = None,
+) -> None:
+    """Find your way through the RTES Kit MunicipalESS (2020).
+
+    The kit's 25 documents: the introductory text (0), sheets 1-3 (intro), the levers a
+    municipality holds and the thematic sheets. Exit codes: 0 found, 1 nothing found,
+    2 usage or data error.
+    """
+    hosts = list(allow_host or [])
+    hosts += [host for host in os.environ.get("ESSKIT_ALLOW_HOSTS", "").split(",") if host.strip()]
+    http = allow_http or os.environ.get("ESSKIT_ALLOW_HTTP", "") not in ("", "0")
+    ctx.obj = Settings(catalogue, cat.Policy(tuple(hosts), http))
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+@app.command("list")
+def list_sheets(
+    ctx: typer.Context,
+    category: CategoryOption = None,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+    fields: FieldsOption = None,
+    lang: LangOption = None,
+    tree: Annotated[
+        bool, typer.Option("--tree", help="Draw the kit's structure as a tree.")
+    ] = False,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """List the kit's documents: number, category, French and English titles."""
+    chosen = _category(category)
+    output = _format(fmt, as_json)
+    selected = _fields(fields, SHEET_FIELDS)
+    loaded = _load(ctx, catalogue)
+    sheets = [sheet for sheet in loaded.sheets if chosen is None or sheet.category is chosen]
+    if tree:
+        from esskit.render import sheets_tree
+
+        _emit_rich(sheets_tree(sheets, loaded.kit.name, loaded.kit.edition, _lang(lang)))
+    elif output is Format.TABLE:
+        from esskit.render import sheets_table
+
+        _emit_rich(sheets_table(sheets, _lang(lang)))
+    else:
+        _emit(machine_output([_record(sheet) for sheet in sheets], output, selected))
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[
+        str, typer.Argument(help="Words of a title or subject, in French or English, or a number.")
+    ] = "",
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=10_000, help="Most results to show.")
+    ] = 10,
+    category: CategoryOption = None,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+    fields: FieldsOption = None,
+    lang: LangOption = None,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """Search titles and keywords in French and English, typos and missing accents forgiven."""
+    from esskit.search import EmptyQuery, find
+
+    chosen = _category(category)
+    output = _format(fmt, as_json)
+    selected = _fields(fields, (*SHEET_FIELDS, *MATCH_FIELDS))
+    loaded = _load(ctx, catalogue)
+    sheets = [sheet for sheet in loaded.sheets if chosen is None or sheet.category is chosen]
+    try:
+        matches = find(sheets, query, limit=limit)
+    except EmptyQuery as exc:
+        fail(str(exc))
+    if not matches:
+        if output is Format.JSON:
+            _emit("[]\n")
+        _no_match(sheets, query)
+    if output is Format.TABLE:
+        from esskit.render import sheets_table
+
+        _emit_rich(sheets_table([m.sheet for m in matches], _lang(lang), matches))
+        return
+    records = []
+    for match in matches:
+        url, kind = cat.sheet_url(match.sheet)
+        records.append(match_record(match, url, kind))
+    columns = selected if selected is not None else None
+    if columns is None and output not in (Format.JSON, Format.JSONL):
+        columns = ["number", "score", *DEFAULT_COLUMNS[1:]]
+    _emit(machine_output(records, output, columns))
+
+
+def _no_match(sheets: Sequence[Sheet], query: str) -> NoReturn:
+    """Say that nothing matched, with up to three close sheets, and exit 1."""
+    from esskit.search import find
+
+    shown = query if len(query) <= 60 else query[:57] + "..."
+    _stderr(f"no sheet matches {shown!r}")
+    for near in find(sheets, query, limit=3, loose=True):
+        sys.stderr.write(f"  did you mean {near.sheet.number}: {near.sheet.title}?\n")
+    raise typer.Exit(NOTHING_FOUND)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    number: NumberArgument,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+    fields: FieldsOption = None,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """Show everything the catalogue knows about one sheet: titles, summary, keywords, links."""
+    output = _format(fmt, as_json)
+    selected = _fields(fields, SHEET_FIELDS)
+    sheet = _sheet(_load(ctx, catalogue), number)
+    if output is Format.TABLE:
+        from esskit.render import sheet_panel
+
+        url, kind = cat.sheet_url(sheet)
+        _emit_rich(sheet_panel(sheet, url, kind))
+    else:
+        _emit(machine_output([_record(sheet)], output, selected, single=True))
+
+
+@app.command("open")
+def open_sheet(
+    ctx: typer.Context,
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="NUMBER|QUERY",
+            help="A sheet number, or words to search for (the best match is opened).",
+            autocompletion=_complete_numbers,
+            show_default=False,
+        ),
+    ],
+    print_url: Annotated[
+        bool, typer.Option("--print-url", "-p", help="Print the address instead of opening it.")
+    ] = False,
+    search_page: Annotated[
+        bool,
+        typer.Option("--search", help="Open a web search for the sheet on socioeco.org instead."),
+    ] = False,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """Open a sheet's page in your browser (its socioeco.org or citego.org page)."""
+    loaded = _load(ctx, catalogue)
+    sheet = _target(loaded, target)
+    url, kind = cat.sheet_url(sheet, search=search_page)
+    try:
+        url = cat.safe_url(url, _settings(ctx).policy)
+    except cat.UnsafeUrl as exc:
+        fail(str(exc))
+    if print_url:
+        _emit(url + "\n")
+        return
+    import webbrowser
+
+    note = " (no page of its own is known: searching socioeco.org)" if kind.value == "search" else ""
+    _stderr(f"opening sheet {sheet.number}{note}: {url}")
+    try:
+        opened = webbrowser.open(url)
+    except (webbrowser.Error, OSError):
+        opened = False
+    if not opened:
+        _stderr("no browser could be started; open this address yourself:")
+        _emit(url + "\n")
+
+
+def _target(catalogue: Catalogue, target: str) -> Sheet:
+    """The sheet a number names, or the clear best match of a query."""
+    from esskit.search import EmptyQuery, clear_leader, find
+
+    text = target.strip()
+    try:
+        number = cat.parse_number(text)
+    except cat.SheetNotFound:
+        number = None
+    if number is not None:
+        return _sheet(catalogue, text)
+    try:
+        matches = find(catalogue.sheets, text, limit=5)
+    except EmptyQuery as exc:
+        fail(str(exc))
+    if not matches:
+        _no_match(catalogue.sheets, text)
+    leader = clear_leader(matches)
+    if leader is None:
+        _stderr(f"{text!r} matches several sheets; say which with its number:")
+        for match in matches:
+            sys.stderr.write(f"  {match.sheet.number:>3}  {match.sheet.title}\n")
+        raise typer.Exit(NOTHING_FOUND)
+    return leader.sheet
+
+
+@app.command()
+def validate(
+    ctx: typer.Context,
+    path: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[PATH]", help="Catalogue file to check [default: the packaged one].",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Check a catalogue file and report every problem, each with its location."""
+    target = path or _settings(ctx).catalogue
+    try:
+        loaded = cat.check(target, _settings(ctx).policy)
+    except cat.CatalogueError as exc:
+        where = target or str(cat.packaged_path())
+        for problem in exc.problems:
+            _stderr(f"{where}: {problem}" if not problem.startswith(where) else problem)
+        raise typer.Exit(USAGE_ERROR) from None
+    where = target or "packaged catalogue"
+    _emit(f"{where}: valid, {len(loaded.sheets)} sheets\n")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the catalogue file format."""
+    import json
+
+    from esskit.models import Catalogue
+
+    _emit(json.dumps(Catalogue.model_json_schema(), ensure_ascii=False, indent=2) + "\n")
+
+
+def main() -> None:
+    """Entry point of the `esskit` command."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    app(prog_name=PROG)

@@ -1,0 +1,171 @@
+"""The catalogue's data model: strict, frozen pydantic models and the closed sets they use."""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+# Hosts the kit lives on (and the search engine used when a sheet has no page): a link's host must
+# be one of these or a subdomain of one, unless the user allows more.
+KIT_HOSTS: tuple[str, ...] = ("socioeco.org", "citego.org", "rtes.fr", "ripess.eu")
+SEARCH_HOST = "duckduckgo.com"
+DEFAULT_HOSTS: tuple[str, ...] = (*KIT_HOSTS, SEARCH_HOST)
+
+# Characters that must never reach a terminal or a browser from catalogue text: C0 and C1 controls,
+# DEL, and the bidirectional overrides that can make text read differently from what it is.
+CONTROL = "\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_LINE = f"[^{CONTROL}]"
+_WORD = f"[^\\s{CONTROL}]"
+TEXT_PATTERN = f"^{_LINE}*{_WORD}{_LINE}*$"
+# Summaries may hold paragraphs, so newlines are allowed there and nowhere else.
+_PARA = "[^\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+PARAGRAPH_PATTERN = f"^{_PARA}*{_WORD}{_PARA}*$"
+URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
+SOURCE_PATTERN = r"^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
+PDF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.pdf$"
+MONTH_PATTERN = r"^[0-9]{4}-(?:0[1-9]|1[0-2])$"
+
+Title = Annotated[str, StringConstraints(pattern=TEXT_PATTERN, max_length=500)]
+Keyword = Annotated[str, StringConstraints(pattern=TEXT_PATTERN, max_length=200)]
+Paragraph = Annotated[str, StringConstraints(pattern=PARAGRAPH_PATTERN, max_length=20_000)]
+Url = Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2_000)]
+SourceUrl = Annotated[str, StringConstraints(pattern=SOURCE_PATTERN, max_length=2_000)]
+PdfName = Annotated[str, StringConstraints(pattern=PDF_PATTERN)]
+Month = Annotated[str, StringConstraints(pattern=MONTH_PATTERN)]
+SheetNumber = Annotated[int, Field(ge=0, le=999_999_999)]
+
+SourcedField = Literal[
+    "number",
+    "category",
+    "title_fr",
+    "title_en",
+    "summary_fr",
+    "keywords_fr",
+    "keywords_en",
+    "published",
+    "links.socioeco",
+    "links.citego",
+    "links.rtes",
+    "links.pdf",
+]
+
+_HOST = re.compile(r"^https?://([A-Za-z0-9.-]+)")
+
+
+class Category(str, Enum):
+    """The three kinds of document in the kit."""
+
+    INTRO = "intro"
+    LEVER = "lever"
+    THEMATIC = "thematic"
+
+
+class UrlKind(str, Enum):
+    """Where a sheet's `url` points: its own page, or a search for it."""
+
+    SOCIOECO = "socioeco"
+    CITEGO = "citego"
+    SEARCH = "search"
+
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
+
+
+def host_allowed(url: str, hosts: tuple[str, ...]) -> bool:
+    """True when the URL's host is one of `hosts` or a subdomain of one."""
+    match = _HOST.match(url)
+    if match is None:
+        return False
+    host = match.group(1).lower().rstrip(".")
+    return any(host == allowed or host.endswith("." + allowed) for allowed in hosts)
+
+
+class Links(BaseModel):
+    """Where a sheet can be read: its pages on socioeco.org, citego.org, rtes.fr and its PDF file."""
+
+    model_config = _STRICT
+
+    socioeco: Url | None = None
+    citego: Url | None = None
+    rtes: Url | None = None
+    pdf: PdfName | None = None
+
+    @field_validator("socioeco", "citego", "rtes")
+    @classmethod
+    def _safe_link(cls, url: str | None, info: ValidationInfo) -> str | None:
+        if url is None:
+            return url
+        context: dict[str, Any] = info.context or {}
+        if url.startswith("http:") and not context.get("allow_http", False):
+            raise ValueError("link must use https")
+        hosts: tuple[str, ...] = context.get("hosts", DEFAULT_HOSTS)
+        if not host_allowed(url, hosts):
+            raise ValueError(
+                f"link host is not one the kit lives on ({', '.join(KIT_HOSTS)}); "
+                "allow it with --allow-host"
+            )
+        return url
+
+
+class Sheet(BaseModel):
+    """One document of the kit: the introductory text (number 0) or a numbered sheet."""
+
+    model_config = _STRICT
+
+    number: SheetNumber
+    category: Category
+    title_en: Title
+    title_fr: Title | None = None
+    summary_fr: Paragraph | None = None
+    keywords_fr: tuple[Keyword, ...] = ()
+    keywords_en: tuple[Keyword, ...] = ()
+    published: Month | None = None
+    links: Links = Field(default_factory=Links)
+    sources: tuple[SourceUrl, ...] = ()
+    field_sources: dict[SourcedField, SourceUrl] = Field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        """The French title when known, else the English one."""
+        return self.title_fr or self.title_en
+
+
+class Kit(BaseModel):
+    """What the catalogue describes: which kit, by whom, which edition."""
+
+    model_config = _STRICT
+
+    name: Title
+    publisher: Title
+    edition: Annotated[int, Field(ge=1900, le=2999)]
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+    sources: tuple[SourceUrl, ...] = ()
+
+
+class Catalogue(BaseModel):
+    """A catalogue file: the kit's metadata and its sheets, each number used once."""
+
+    model_config = _STRICT
+
+    kit: Kit
+    sheets: Annotated[tuple[Sheet, ...], Field(min_length=1)]
+
+    @field_validator("sheets")
+    @classmethod
+    def _unique_numbers(cls, sheets: tuple[Sheet, ...]) -> tuple[Sheet, ...]:
+        seen: set[int] = set()
+        for sheet in sheets:
+            if sheet.number in seen:
+                raise ValueError(f"sheet number {sheet.number} is used twice")
+            seen.add(sheet.number)
+        return sheets

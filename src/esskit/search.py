@@ -1,0 +1,367 @@
+"""Rank sheets against a query typed in French or English, however it is typed.
+
+Text is folded (case, accents, French typography), words are made singular, and the words that
+nearly every title shares count for little. Each matching sheet lands in a tier:
+
+1. the query's words stand together, in order, in a title or a keyword (a phrase match);
+2. every query word is present as a word or a word prefix;
+3. words that are close to the query's (typos).
+
+A query that names a sheet (`7`, `fiche 7`, `n°7`, `sheet 7`) ranks that sheet first. Ties break
+by sheet number. This module is the only one that uses RapidFuzz, and imports it on first use.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache, lru_cache
+
+from esskit.models import Sheet
+
+GENERIC = frozenset(
+    {"ess", "economie", "economy", "social", "sociale", "solidaire", "solidarity", "solidarite"}
+)
+"""Words nearly every title holds: they count for little in a ranking."""
+
+STOPWORDS = frozenset(
+    "a an and at au aux by d de des du en et for in l la le les ma mes mon of on or ou par "
+    "pour sa ses son sur the to un une with".split()
+)
+"""Articles, prepositions and conjunctions, dropped before matching."""
+
+MAX_QUERY = 500
+"""Characters of a query that are read; the rest is ignored."""
+
+_GENERIC_WEIGHT = 0.15
+_FUZZY_CUTOFF = 75.0
+_LOOSE_CUTOFF = 60.0
+_MIN_SCORE = 25.0
+
+_TYPOGRAPHY = str.maketrans(
+    {"œ": "oe", "æ": "ae", "ß": "ss", "’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"}
+)
+_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+_ELISION = re.compile(r"\b(?:l|d|qu|n|s|c|j|m|t|jusqu|lorsqu|puisqu)'(?=\w)")
+_NONWORD = re.compile(r"[\W_]+")
+_WORD = re.compile(r"[^\W_]+")
+_NUMBER_QUERY = re.compile(r"^(?:fiche|sheet|n|no|num|numero|number)?(\d{1,9})$")
+_ESS_PHRASES = (("economie", "sociale", "solidaire"), ("social", "solidarity", "economy"))
+_ESS_WORDS = frozenset({"sse", "solidaire", "economy"})
+# Letters as they may stand in the raw text, for the accent-blind prefilter.
+_ACCENTED = {
+    "a": "aàáâãäåā",
+    "c": "cç",
+    "e": "eèéêëē",
+    "i": "iìíîïī",
+    "n": "nñ",
+    "o": "oòóôõöøō",
+    "u": "uùúûüū",
+    "y": "yýÿ",
+}
+
+
+class Field(str, Enum):
+    """Which part of a sheet a match was found in."""
+
+    TITLE = "title"
+    KEYWORDS = "keywords"
+    NUMBER = "number"
+
+
+@dataclass(frozen=True)
+class Matched:
+    """What made a sheet match: the field, its language, and the text that matched."""
+
+    field: Field
+    lang: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Match:
+    """One search result: the sheet, its score (0-100), its tier, and why it matched.
+
+    `highlights` maps `title_fr` and `title_en` to the character spans of their matching words.
+    """
+
+    sheet: Sheet
+    score: float
+    tier: int
+    matched: Matched
+    highlights: dict[str, tuple[tuple[int, int], ...]]
+
+
+class EmptyQuery(ValueError):
+    """The query has nothing to search for (empty, or only punctuation and symbols)."""
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, punctuation-free text: `L’Économie & co` -> `economie co`."""
+    text = text.translate(_TYPOGRAPHY).casefold()
+    text = _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold()
+    text = _ELISION.sub(" ", text.translate(_TYPOGRAPHY))
+    return _NONWORD.sub(" ", text).strip()
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith("aux"):
+        return word[:-3] + "al"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us")):
+        return word[:-1]
+    return word
+
+
+@cache
+def _normal_word(word: str) -> tuple[str, ...]:
+    """A raw word as it is matched: folded and singular; nothing for a stopword or a lone letter."""
+    return tuple(
+        _singular(part)
+        for part in fold(word).split()
+        if part not in STOPWORDS and (len(part) > 1 or part.isdigit())
+    )
+
+
+def _merge_ess(tokens: list[str]) -> list[str]:
+    """`economie sociale solidaire` and its English form become `ess`, as does `sse`."""
+    if _ESS_WORDS.isdisjoint(tokens):
+        return tokens
+    out: list[str] = []
+    for token in tokens:
+        out.append("ess" if token == "sse" else token)
+        for phrase in _ESS_PHRASES:
+            if tuple(out[-3:]) == phrase:
+                out[-3:] = ["ess"]
+    return out
+
+
+@lru_cache(maxsize=65_536)
+def tokens(text: str) -> tuple[str, ...]:
+    """The words of a text as they are matched."""
+    return tuple(
+        _merge_ess([part for word in _WORD.findall(text) for part in _normal_word(word)])
+    )
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a query as they are matched (stopwords kept if nothing else is left)."""
+    found = list(tokens(query[:MAX_QUERY]))
+    if not found:
+        found = [_singular(word) for word in fold(query[:MAX_QUERY]).split()]
+    return found
+
+
+@cache
+def _quality(term: str, word: str) -> float:
+    """How well a text word matches a query term: 1 same, .9 prefix, up to .8 close, else 0."""
+    if word == term:
+        return 1.0
+    if len(term) >= 3 and word.startswith(term):
+        return 0.9
+    if len(term) >= 4:
+        from rapidfuzz import fuzz
+
+        similarity = fuzz.ratio(term, word, score_cutoff=_LOOSE_CUTOFF)
+        if similarity:
+            return 0.8 * similarity / 100
+    return 0.0
+
+
+def _anchor(fragment: str) -> str:
+    return "".join(
+        f"[{_ACCENTED[char]}]" if char in _ACCENTED else re.escape(char) for char in fragment
+    )
+
+
+def _prefilter(terms: Iterable[str]) -> re.Pattern[str]:
+    """A pattern found in the raw text of any sheet that can match: for each term, its first
+    and its last part (one typo leaves one of them whole), accent- and case-blind."""
+    anchors: set[str] = set()
+    for term in terms:
+        if term == "ess":  # also written out in full, or as SSE
+            anchors.update(("ess", "sse", "social"))
+        elif len(term) < 4:
+            anchors.add(term)
+            continue
+        half = max(3, len(term) // 2)
+        anchors.update((term[:half], term[-half:]))
+    return re.compile("|".join(sorted(map(_anchor, anchors))), re.IGNORECASE)
+
+
+def _raw_fields(sheet: Sheet) -> str:
+    keywords = " ".join((*sheet.keywords_fr, *sheet.keywords_en))
+    return f"{sheet.title_fr or ''} {sheet.title_en} {keywords}"
+
+
+def _candidates(sheets: Sequence[Sheet], terms: list[str]) -> list[int]:
+    """Indexes of the sheets whose raw text holds an anchor of a term: the only ones to score."""
+    if len(sheets) < 200:
+        return list(range(len(sheets)))
+    block = "\n".join(map(_raw_fields, sheets))
+    block = block.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("ß", "ss")
+    found: list[int] = []
+    line, position = 0, 0
+    for hit in _prefilter(terms).finditer(block):
+        line += block.count("\n", position, hit.start())
+        position = hit.start()
+        if not found or found[-1] != line:
+            found.append(line)
+    return found
+
+
+@dataclass(frozen=True)
+class _Query:
+    terms: tuple[str, ...]
+    weights: dict[str, float]
+    loose: bool
+
+    @classmethod
+    def parse(cls, query: str, loose: bool) -> _Query:
+        terms = tuple(dict.fromkeys(query_terms(query)))
+        weights = {term: _GENERIC_WEIGHT if term in GENERIC else 1.0 for term in terms}
+        if all(weight < 1 for weight in weights.values()):
+            weights = dict.fromkeys(terms, 1.0)
+        return cls(terms, weights, loose)
+
+    @property
+    def required(self) -> list[str]:
+        return [term for term in self.terms if self.weights[term] >= 1]
+
+
+def _fields(sheet: Sheet) -> list[tuple[Field, str, str]]:
+    fields = [(Field.TITLE, "fr", sheet.title_fr)] if sheet.title_fr else []
+    fields.append((Field.TITLE, "en", sheet.title_en))
+    fields.extend((Field.KEYWORDS, "fr", keyword) for keyword in sheet.keywords_fr)
+    fields.extend((Field.KEYWORDS, "en", keyword) for keyword in sheet.keywords_en)
+    return fields
+
+
+def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    if phrase[0] not in words:
+        return False
+    size = len(phrase)
+    return any(words[i : i + size] == phrase for i in range(len(words) - size + 1))
+
+
+def _score(sheet: Sheet, query: _Query) -> tuple[float, int, Matched] | None:
+    """(score, tier, what matched) for one sheet, or None when it does not match."""
+    cutoff = 0.8 * (_LOOSE_CUTOFF if query.loose else _FUZZY_CUTOFF) / 100
+    total = sum(query.weights.values())
+    best = dict.fromkeys(query.terms, 0.0)
+    phrase_score, phrase_kinds = 0.0, set()
+    matched, matched_cover = None, 0.0
+    for field, lang, text in _fields(sheet):
+        words = tokens(text)
+        cover = 0.0
+        for term in query.terms:
+            quality = max((_quality(term, word) for word in words), default=0.0)
+            quality = quality if quality >= cutoff else 0.0
+            best[term] = max(best[term], quality)
+            cover += query.weights[term] * quality
+        if cover > matched_cover:
+            matched, matched_cover = Matched(field, lang, text), cover
+        if _contains(words, query.terms):
+            is_title = field is Field.TITLE
+            if tuple(words) == query.terms:
+                value = 100.0 if is_title else 98.0
+            else:
+                value = (96.0 if is_title else 93.0) - min(3.0, len(words) / 10)
+            phrase_kinds.add(field)
+            phrase_score = max(phrase_score, value)
+    if matched is None:
+        return None
+    coverage = sum(query.weights[term] * best[term] for term in query.terms) / total
+    if phrase_score:
+        bonus = 1.5 if len(phrase_kinds) == 2 else 0.0  # in a title and in a keyword
+        return min(100.0, phrase_score + bonus), 1, matched
+    if all(best[term] >= 0.9 for term in query.required):
+        return 60 + 29 * coverage, 2, matched
+    score = 59 * coverage
+    floor = _MIN_SCORE * (0.6 if query.loose else 1.0)
+    if score >= floor and any(best[term] > 0 for term in query.required):
+        return score, 3, matched
+    return None
+
+
+def _spans(text: str, terms: Iterable[str]) -> tuple[tuple[int, int], ...]:
+    """Character spans of the words of `text` that match a query term (for highlighting)."""
+    threshold = 0.8 * _FUZZY_CUTOFF / 100
+    return tuple(
+        (found.start(), found.end())
+        for found in _WORD.finditer(text)
+        if any(
+            _quality(term, word) >= threshold
+            for word in _normal_word(found.group())
+            for term in terms
+        )
+    )
+
+
+def _number_match(sheets: Sequence[Sheet], query: str) -> list[Match]:
+    """The sheet a query such as `7`, `fiche 7` or `n°7` names, if there is one."""
+    named = _NUMBER_QUERY.match(fold(query[:MAX_QUERY]).replace(" ", ""))
+    if named is None:
+        return []
+    number = int(named.group(1))
+    return [
+        Match(sheet, 100.0, 0, Matched(Field.NUMBER, None, str(number)), {})
+        for sheet in sheets
+        if sheet.number == number
+    ]
+
+
+def find(
+    sheets: Sequence[Sheet], query: str, *, limit: int | None = 10, loose: bool = False
+) -> list[Match]:
+    """The sheets that match `query`, best first, at most `limit` of them.
+
+    Raises EmptyQuery when the query has nothing to search for. With `loose`, close spellings
+    count for more: the way to find "did you mean" sheets for a query that found nothing.
+    """
+    if not fold(query[:MAX_QUERY]):
+        raise EmptyQuery("the query is empty: give a word of a title, a subject or a sheet number")
+    if limit is not None and limit < 1:
+        return []
+    named = _number_match(sheets, query)
+    if named:
+        return named
+    parsed = _Query.parse(query, loose)
+    scored: list[tuple[float, int, int, Matched]] = []
+    for index in _candidates(sheets, list(parsed.required or parsed.terms)):
+        result = _score(sheets[index], parsed)
+        if result is not None:
+            score, tier, matched = result
+            scored.append((round(score, 1), tier, index, matched))
+    if not loose and any(tier < 3 for _, tier, _, _ in scored):
+        # close spellings are only worth showing when nothing matched the words themselves
+        scored = [item for item in scored if item[1] < 3]
+    scored.sort(key=lambda item: (item[1], -item[0], sheets[item[2]].number))
+    return [
+        Match(
+            sheets[index],
+            score,
+            tier,
+            matched,
+            {
+                key: _spans(text, parsed.terms)
+                for key, text in (("title_fr", sheets[index].title_fr),
+                                  ("title_en", sheets[index].title_en))
+                if text
+            },
+        )
+        for score, tier, index, matched in scored[:limit]
+    ]
+
+
+def clear_leader(matches: Sequence[Match]) -> Match | None:
+    """The first match when it clearly beats the second, else None (the user should choose)."""
+    if not matches:
+        return None
+    if len(matches) == 1 or matches[0].tier < matches[1].tier:
+        return matches[0]
+    return matches[0] if matches[0].score - matches[1].score >= 8 else None
