@@ -254,7 +254,9 @@ CatalogueOption = Annotated[
         "--catalogue",
         "-c",
         metavar="PATH",
-        help="Catalogue file to use instead of the packaged one [env: ESSKIT_CATALOGUE].",
+        envvar="ESSKIT_CATALOGUE",
+        show_envvar=True,
+        help="Catalogue file to use instead of the packaged one.",
         show_default=False,
     ),
 ]
@@ -333,7 +335,7 @@ def main_options(
             "--allow-host",
             metavar="HOST",
             help="Also accept links to HOST and its subdomains (repeatable) "
-            "[env: ESSKIT_ALLOW_HOSTS, comma-separated].",
+            "\\[env var: ESSKIT_ALLOW_HOSTS, comma-separated].",
             show_default=False,
         ),
     ] = None,
@@ -341,7 +343,8 @@ def main_options(
         bool,
         typer.Option(
             "--allow-http",
-            help="Accept plain http links in the catalogue and open them [env: ESSKIT_ALLOW_HTTP=1].",
+            help="Accept plain http links in the catalogue and open them "
+            "\\[env var: ESSKIT_ALLOW_HTTP=1].",
         ),
     ] = False,
     version: Annotated[

@@ -48,7 +48,7 @@ _MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe2
 _ELISION = re.compile(r"\b(?:l|d|qu|n|s|c|j|m|t|jusqu|lorsqu|puisqu)'(?=\w)")
 _NONWORD = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")
-_NUMBER_QUERY = re.compile(r"^(?:fiche|sheet|n|no|num|numero|number)?(\d{1,9})$")
+_NUMBER_QUERY = re.compile(r"^(?:fiche|sheet|n|no|num|numero|number)*(\d{1,9})$")
 _ESS_PHRASES = (("economie", "sociale", "solidaire"), ("social", "solidarity", "economy"))
 _ESS_WORDS = frozenset({"sse", "solidaire", "economy"})
 # Letters as they may stand in the raw text, for the accent-blind prefilter.

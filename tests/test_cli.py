@@ -1,0 +1,230 @@
+"""The command line in-process: every command's happy and error paths, with exit codes."""
+
+from __future__ import annotations
+
+import json
+import webbrowser
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from esskit.cli import app
+
+LEVERS = [4, 7, 9, 11, 13, 15, 17, 20, 23, 24]
+
+
+def invoke(runner: CliRunner, *args: str, ok: bool = False) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), catch_exceptions=not ok)
+    assert "Traceback" not in result.stderr
+    return result.exit_code, result.stdout, result.stderr
+
+
+def numbers(stdout: str) -> list[int]:
+    return [item["number"] for item in json.loads(stdout)]
+
+
+def test_list_json_has_the_25_documents(runner: CliRunner) -> None:
+    code, out, err = invoke(runner, "list", "--json", ok=True)
+    assert code == 0 and err == ""
+    sheets = json.loads(out)
+    assert [s["number"] for s in sheets] == list(range(25))
+    assert {"number", "category", "title_fr", "title_en", "url", "url_kind"} <= set(sheets[0])
+    assert sheets[1]["title_fr"] is None
+
+
+def test_json_keeps_accents_as_utf8(runner: CliRunner) -> None:
+    _, out, _ = invoke(runner, "show", "10", "--json", ok=True)
+    assert "mobilité" in out and "\\u00e9" not in out
+
+
+@pytest.mark.parametrize("name", ["lever", "LEVER", "levier", "Leviers"])
+def test_list_category_in_english_or_french(runner: CliRunner, name: str) -> None:
+    code, out, _ = invoke(runner, "list", "--category", name, "--json", ok=True)
+    assert code == 0 and numbers(out) == LEVERS
+
+
+@pytest.mark.parametrize(("name", "expected"), [("thématique", 11), ("thematique", 11),
+                                                 ("introduction", 4), ("intro", 4)])
+def test_list_category_counts(runner: CliRunner, name: str, expected: int) -> None:
+    _, out, _ = invoke(runner, "list", "-k", name, "--json", ok=True)
+    assert len(json.loads(out)) == expected
+
+
+def test_unknown_category_exits_2_naming_the_valid_ones(runner: CliRunner) -> None:
+    code, out, err = invoke(runner, "list", "--category", "nosuch")
+    assert code == 2 and out == ""
+    assert err.startswith("esskit: unknown category 'nosuch'") and "intro, lever or thematic" in err
+
+
+def test_list_table_shows_both_titles(runner: CliRunner) -> None:
+    code, out, _ = invoke(runner, "list", "--format", "table", "--lang", "both", ok=True)
+    assert code == 0
+    assert "Titre (fr)" in out and "Title (en)" in out and "Animer son territoire" in out
+
+
+def test_search_json_carries_score_and_matched(runner: CliRunner) -> None:
+    code, out, _ = invoke(runner, "search", "mobilite", "--json", ok=True)
+    results = json.loads(out)
+    assert code == 0 and results[0]["number"] == 10
+    assert results[0]["matched"] == {
+        "field": "title", "lang": "fr",
+        "text": "Économie sociale et solidaire & accès à une mobilité durable"}
+    assert 0 < results[0]["score"] <= 100
+
+
+def test_search_limit_caps_results(runner: CliRunner) -> None:
+    _, out, _ = invoke(runner, "search", "transition", "--limit", "2", "--json", ok=True)
+    assert len(json.loads(out)) == 2
+
+
+def test_search_category_filter(runner: CliRunner) -> None:
+    _, out, _ = invoke(runner, "search", "acteurs", "-k", "thematic", "--json")
+    assert all(item["category"] == "thematic" for item in json.loads(out or "[]"))
+
+
+def test_search_no_match_exits_1_with_suggestions(runner: CliRunner) -> None:
+    code, out, err = invoke(runner, "search", "mobxlytz")
+    assert code == 1 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == "esskit: no sheet matches 'mobxlytz'"
+    assert any("did you mean 10" in line for line in lines[1:4])
+
+
+def test_search_no_match_json_prints_empty_array(runner: CliRunner) -> None:
+    code, out, _ = invoke(runner, "search", "xyzzy", "--json")
+    assert code == 1 and json.loads(out) == []
+
+
+@pytest.mark.parametrize("query", ["", "   ", "?!", "😀😀"])
+def test_empty_query_is_a_usage_error(runner: CliRunner, query: str) -> None:
+    code, out, err = invoke(runner, "search", query)
+    assert code == 2 and out == "" and err.startswith("esskit: the query is empty")
+
+
+def test_search_limit_zero_is_a_usage_error_in_one_line(runner: CliRunner) -> None:
+    code, _, err = invoke(runner, "search", "foncier", "--limit", "0")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and err.startswith("esskit: ")
+
+
+def test_show_json_is_one_object(runner: CliRunner) -> None:
+    code, out, _ = invoke(runner, "show", "13", "--json", ok=True)
+    sheet = json.loads(out)
+    assert code == 0 and sheet["number"] == 13
+    assert sheet["links"]["pdf"] == "fiche13_1.pdf"
+    assert sheet["url"] == "https://www.citego.org/bdf_fiche-document-2590_fr.html"
+    assert sheet["url_kind"] == "citego"
+
+
+def test_show_table_has_everything(runner: CliRunner) -> None:
+    code, out, _ = invoke(runner, "show", "13", "--format", "table", ok=True)
+    for expected in ("Fiche 13", "foncier", "Access to land for SSE actors", "fiche13_1.pdf",
+                     "2020-09", "https://www.citego.org/bdf_fiche-document-2590_fr.html"):
+        assert expected in out
+
+
+def test_show_without_french_title_says_so(runner: CliRunner) -> None:
+    _, out, _ = invoke(runner, "show", "9", "--format", "table", ok=True)
+    assert "titre français inconnu" in out and "recherche sur socioeco.org" in out
+
+
+@pytest.mark.parametrize("arg", ["99", "-1", "10" * 20, "abc", "", "1.5"])
+def test_show_bad_number_exits_2_in_one_line(runner: CliRunner, arg: str) -> None:
+    code, out, err = invoke(runner, "show", "--", arg)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and err.startswith("esskit: ")
+
+
+def test_open_print_url(runner: CliRunner) -> None:
+    code, out, _ = invoke(runner, "open", "13", "--print-url", ok=True)
+    assert code == 0 and out == "https://www.citego.org/bdf_fiche-document-2590_fr.html\n"
+
+
+def test_open_search_flag_gives_a_socioeco_search(runner: CliRunner) -> None:
+    _, out, _ = invoke(runner, "open", "13", "--search", "-p", ok=True)
+    assert out.startswith("https://duckduckgo.com/?q=site%3Asocioeco.org+")
+
+
+def test_open_calls_webbrowser_with_the_sheets_url(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    code, out, err = invoke(runner, "open", "mobilité", ok=True)
+    assert code == 0 and opened == ["https://citego.org/bdf_fiche-document-2587_fr.html"]
+    assert out == "" and "opening sheet 10" in err
+
+
+def test_open_without_a_browser_prints_the_url(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: False)
+    code, out, err = invoke(runner, "open", "13", ok=True)
+    assert code == 0 and out.strip() == "https://www.citego.org/bdf_fiche-document-2590_fr.html"
+    assert "no browser could be started" in err
+
+
+def test_open_ambiguous_query_lists_choices_and_exits_1(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(webbrowser, "open", lambda *a, **k: pytest.fail("must not open"))
+    code, _, err = invoke(runner, "open", "transition")
+    assert code == 1 and "several sheets" in err and "14" in err and " 0" in err
+
+
+def test_open_no_match_exits_1(runner: CliRunner) -> None:
+    code, _, err = invoke(runner, "open", "xyzzy")
+    assert code == 1 and "no sheet matches" in err
+
+
+def test_open_unknown_number_exits_2(runner: CliRunner) -> None:
+    code, _, err = invoke(runner, "open", "99")
+    assert code == 2 and "no sheet number 99" in err
+
+
+def test_version_comes_from_metadata(runner: CliRunner) -> None:
+    from importlib.metadata import version
+
+    code, out, _ = invoke(runner, "--version", ok=True)
+    assert code == 0 and out == f"esskit {version('esskit')}\n"
+
+
+def test_catalogue_option_and_env(runner: CliRunner, tiny: Path) -> None:
+    _, out, _ = invoke(runner, "list", "--catalogue", str(tiny), "--json", ok=True)
+    assert numbers(out) == [0, 4, 9, 10]
+    _, out, _ = invoke(runner, "--catalogue", str(tiny), "list", "--json", ok=True)
+    assert numbers(out) == [0, 4, 9, 10]
+    result = runner.invoke(app, ["list", "--json"], env={"ESSKIT_CATALOGUE": str(tiny)})
+    assert numbers(result.stdout) == [0, 4, 9, 10]
+
+
+def test_invalid_catalogue_is_one_line_pointing_at_validate(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"kit": {}, "sheets": []}', "utf-8")
+    code, out, err = invoke(runner, "list", "--catalogue", str(bad))
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1 and f"esskit validate {bad}" in err
+
+
+def test_validate_packaged(runner: CliRunner) -> None:
+    code, out, _ = invoke(runner, "validate", ok=True)
+    assert code == 0 and "valid, 25 sheets" in out
+
+
+def test_schema_is_json_schema_of_the_catalogue(runner: CliRunner) -> None:
+    code, out, _ = invoke(runner, "schema", ok=True)
+    schema = json.loads(out)
+    assert code == 0 and set(schema["required"]) == {"kit", "sheets"}
+    assert "Sheet" in schema["$defs"] and schema["$defs"]["Sheet"]["additionalProperties"] is False
+
+
+def test_unknown_option_is_one_line(runner: CliRunner) -> None:
+    code, _, err = invoke(runner, "list", "--nosuch")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "--nosuch" in err
+
+
+def test_no_arguments_shows_help(runner: CliRunner) -> None:
+    result = runner.invoke(app, [])
+    assert "Usage" in result.stdout + result.stderr and "list" in result.stdout + result.stderr
+
+
+def test_every_command_has_help_text() -> None:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        assert command.help and command.help.strip(), name
