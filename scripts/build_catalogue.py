@@ -55,24 +55,48 @@ EXTRA_KEYWORDS: dict[int, tuple[list[str], list[str]]] = {
         ["public contracts", "procurement", "public purchasing", "social clauses"],
     ),
     8: (
-        ["cantine", "cantines scolaires", "restauration scolaire", "agriculture", "bio",
-         "circuit court", "régies agricoles", "alimentation"],
+        [
+            "cantine",
+            "cantines scolaires",
+            "restauration scolaire",
+            "agriculture",
+            "bio",
+            "circuit court",
+            "régies agricoles",
+            "alimentation",
+        ],
         ["school meals", "school canteens", "food", "local food", "agriculture", "organic food"],
     ),
     9: (
-        ["société coopérative d'intérêt collectif", "coopérative multisociétaires",
-         "collectivités sociétaires"],
+        [
+            "société coopérative d'intérêt collectif",
+            "coopérative multisociétaires",
+            "collectivités sociétaires",
+        ],
         ["collective interest cooperative", "multi-stakeholder cooperative"],
     ),
     10: (
-        ["transport", "transports", "covoiturage", "autopartage", "vélo",
-         "mobilité inclusive", "plateformes de mobilité solidaire"],
-        ["transport", "car sharing", "carpooling", "cycling", "bike", "mobility",
-         "inclusive mobility"],
+        [
+            "transport",
+            "transports",
+            "covoiturage",
+            "autopartage",
+            "vélo",
+            "mobilité inclusive",
+            "plateformes de mobilité solidaire",
+        ],
+        [
+            "transport",
+            "car sharing",
+            "carpooling",
+            "cycling",
+            "bike",
+            "mobility",
+            "inclusive mobility",
+        ],
     ),
     11: (
-        ["contractualisation", "modes de contractualisation", "conventionnement",
-         "subventions"],
+        ["contractualisation", "modes de contractualisation", "conventionnement", "subventions"],
         ["contracting", "contracts", "grants", "agreements"],
     ),
     12: (
@@ -80,13 +104,23 @@ EXTRA_KEYWORDS: dict[int, tuple[list[str], list[str]]] = {
         ["arts", "arts and culture", "cultural venues", "cultural policy"],
     ),
     13: (
-        ["accès au foncier", "bâtiments", "locaux vacants", "mise à disposition de locaux",
-         "patrimoine communal"],
+        [
+            "accès au foncier",
+            "bâtiments",
+            "locaux vacants",
+            "mise à disposition de locaux",
+            "patrimoine communal",
+        ],
         ["land access", "access to land", "buildings", "vacant premises"],
     ),
     14: (
-        ["énergie", "énergies renouvelables", "coopératives citoyennes d'énergie",
-         "rénovation énergétique", "climat"],
+        [
+            "énergie",
+            "énergies renouvelables",
+            "coopératives citoyennes d'énergie",
+            "rénovation énergétique",
+            "climat",
+        ],
         ["energy", "renewable energy", "energy cooperatives", "climate"],
     ),
     15: (
@@ -95,8 +129,12 @@ EXTRA_KEYWORDS: dict[int, tuple[list[str], list[str]]] = {
     ),
     16: (["rural", "campagne", "villages"], ["rural", "countryside", "villages"]),
     17: (
-        ["animation", "accompagnement des porteurs de projets", "accueil et orientation",
-         "solidarités locales"],
+        [
+            "animation",
+            "accompagnement des porteurs de projets",
+            "accueil et orientation",
+            "solidarités locales",
+        ],
         ["facilitation", "project support", "local solidarity"],
     ),
     18: (
@@ -112,13 +150,17 @@ EXTRA_KEYWORDS: dict[int, tuple[list[str], list[str]]] = {
         ["local currency", "solidarity savings", "citizen finance", "community finance"],
     ),
     21: (
-        ["crèche", "enfance", "garde d'enfants", "accueil du jeune enfant",
-         "espaces de vie sociale"],
+        [
+            "crèche",
+            "enfance",
+            "garde d'enfants",
+            "accueil du jeune enfant",
+            "espaces de vie sociale",
+        ],
         ["childcare", "nursery", "children", "families"],
     ),
     22: (
-        ["recyclerie", "ressourcerie", "recyclage", "tri", "collecte",
-         "loi anti-gaspillage"],
+        ["recyclerie", "ressourcerie", "recyclage", "tri", "collecte", "loi anti-gaspillage"],
         ["recycling", "waste collection", "sorting", "anti-waste"],
     ),
     23: (

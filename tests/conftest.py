@@ -1,4 +1,4 @@
-"""Shared fixtures: a CLI runner, a small catalogue, a browser that records, the installed command."""
+"""Shared fixtures: a runner, a small catalogue, a recording browser, the installed command."""
 
 from __future__ import annotations
 
@@ -27,8 +27,16 @@ RELEVANCE = ROOT.parent / "shared" / "relevance" / "queries.json"
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test starts from the packaged catalogue, with no colour forced and no debug mode."""
-    for name in ("ESSKIT_CATALOGUE", "ESSKIT_ALLOW_HOSTS", "ESSKIT_ALLOW_HTTP", "ESSKIT_DEBUG",
-                 "FORCE_COLOR", "NO_COLOR", "LANG", "LC_ALL"):
+    for name in (
+        "ESSKIT_CATALOGUE",
+        "ESSKIT_ALLOW_HOSTS",
+        "ESSKIT_ALLOW_HTTP",
+        "ESSKIT_DEBUG",
+        "FORCE_COLOR",
+        "NO_COLOR",
+        "LANG",
+        "LC_ALL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "100")
 
@@ -41,7 +49,7 @@ def runner() -> CliRunner:
 
 @pytest.fixture
 def tiny() -> Path:
-    """A four-sheet catalogue with commas, quotes, markup-looking text and a missing French title."""
+    """Four sheets: commas, quotes, markup-looking text, a missing French title."""
     return TINY
 
 
@@ -82,16 +90,28 @@ def run() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the installed command in a subprocess, with a clean environment plus `env`."""
 
     def _run(
-        *args: str, env: dict[str, str] | None = None, input: str | None = None,
-        command: list[str] | None = None, timeout: float = 30,
+        *args: str,
+        env: dict[str, str] | None = None,
+        input: str | None = None,
+        command: list[str] | None = None,
+        timeout: float = 30,
     ) -> subprocess.CompletedProcess[str]:
-        base = {k: v for k, v in os.environ.items()
-                if not k.startswith(("ESSKIT_", "FORCE_COLOR", "NO_COLOR"))}
+        base = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("ESSKIT_", "FORCE_COLOR", "NO_COLOR"))
+        }
         base["PYTHONIOENCODING"] = "utf-8"
         return subprocess.run(
             [*(command or esskit_command()), *args],
-            capture_output=True, text=True, encoding="utf-8", errors="replace",
-            env={**base, **(env or {})}, input=input, timeout=timeout, check=False,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            env={**base, **(env or {})},
+            input=input,
+            timeout=timeout,
+            check=False,
         )
 
     return _run

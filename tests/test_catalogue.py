@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import REFERENCE, write_catalogue
+
 from esskit import catalogue as cat
 from esskit.models import Catalogue, Category, UrlKind
 
@@ -25,7 +25,9 @@ def test_packaged_catalogue_validates_with_25_documents(real: Catalogue) -> None
     ("category", "numbers"),
     [(Category.INTRO, INTRO), (Category.LEVER, LEVERS), (Category.THEMATIC, THEMATIC)],
 )
-def test_packaged_categories_are_the_kits(real: Catalogue, category: Category, numbers: set[int]) -> None:
+def test_packaged_categories_are_the_kits(
+    real: Catalogue, category: Category, numbers: set[int]
+) -> None:
     assert {sheet.number for sheet in real.sheets if sheet.category is category} == numbers
 
 
@@ -64,9 +66,13 @@ def test_sheets_without_french_title_fall_back_to_english(real: Catalogue, numbe
 def test_url_prefers_socioeco_then_citego_then_search(tiny: Path) -> None:
     loaded = cat.load(tiny)
     assert cat.sheet_url(cat.get_sheet(loaded, 4)) == (
-        "https://www.socioeco.org/bdf_fiche-document-1_fr.html", UrlKind.SOCIOECO)
+        "https://www.socioeco.org/bdf_fiche-document-1_fr.html",
+        UrlKind.SOCIOECO,
+    )
     assert cat.sheet_url(cat.get_sheet(loaded, 10)) == (
-        "https://citego.org/coretet-10.html", UrlKind.CITEGO)
+        "https://citego.org/coretet-10.html",
+        UrlKind.CITEGO,
+    )
     url, kind = cat.sheet_url(cat.get_sheet(loaded, 9))
     assert kind is UrlKind.SEARCH
     assert url.startswith("https://duckduckgo.com/?q=site%3Asocioeco.org+")
@@ -80,8 +86,14 @@ def test_search_url_can_be_asked_for_explicitly(tiny: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("lever", Category.LEVER), ("LEVIER", Category.LEVER), ("thématique", Category.THEMATIC),
-     ("Thematique", Category.THEMATIC), ("introduction", Category.INTRO), (" intro ", Category.INTRO)],
+    [
+        ("lever", Category.LEVER),
+        ("LEVIER", Category.LEVER),
+        ("thématique", Category.THEMATIC),
+        ("Thematique", Category.THEMATIC),
+        ("introduction", Category.INTRO),
+        (" intro ", Category.INTRO),
+    ],
 )
 def test_category_names_in_french_and_english(name: str, expected: Category) -> None:
     assert cat.parse_category(name) is expected
@@ -121,10 +133,18 @@ def test_duplicate_numbers_are_refused(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_listed_with_its_location(tmp_path: Path) -> None:
-    path = write_catalogue(tmp_path / "bad.json", [
-        {"number": 1, "category": "levr", "title_en": "ok"},
-        {"number": 2, "category": "lever", "title_en": "", "links": {"citego": "http://citego.org/x"}},
-    ])
+    path = write_catalogue(
+        tmp_path / "bad.json",
+        [
+            {"number": 1, "category": "levr", "title_en": "ok"},
+            {
+                "number": 2,
+                "category": "lever",
+                "title_en": "",
+                "links": {"citego": "http://citego.org/x"},
+            },
+        ],
+    )
     with pytest.raises(cat.CatalogueError) as caught:
         cat.check(path)
     assert caught.value.problems == [
@@ -135,10 +155,17 @@ def test_every_problem_is_listed_with_its_location(tmp_path: Path) -> None:
 
 
 def test_allowed_hosts_and_http_can_be_widened(tmp_path: Path) -> None:
-    path = write_catalogue(tmp_path / "other.json", [
-        {"number": 1, "category": "lever", "title_en": "A",
-         "links": {"citego": "http://mirror.example.org/1"}},
-    ])
+    path = write_catalogue(
+        tmp_path / "other.json",
+        [
+            {
+                "number": 1,
+                "category": "lever",
+                "title_en": "A",
+                "links": {"citego": "http://mirror.example.org/1"},
+            },
+        ],
+    )
     with pytest.raises(cat.CatalogueError, match="link must use https"):
         cat.load(path)
     with pytest.raises(cat.CatalogueError, match="not one the kit lives on"):
@@ -149,9 +176,18 @@ def test_allowed_hosts_and_http_can_be_widened(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["file:///etc/passwd", "javascript:alert(1)", "data:text/html,x", "-https://citego.org",
-     "https://citego.org/a b", "https://citego.org/\x1b[2J", "http://citego.org/x",
-     "https://evil.example/x", "https://citego.org.evil.example/", ""],
+    [
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "data:text/html,x",
+        "-https://citego.org",
+        "https://citego.org/a b",
+        "https://citego.org/\x1b[2J",
+        "http://citego.org/x",
+        "https://evil.example/x",
+        "https://citego.org.evil.example/",
+        "",
+    ],
 )
 def test_safe_url_refuses_anything_but_https_to_the_kits_hosts(url: str) -> None:
     with pytest.raises(cat.UnsafeUrl):
@@ -159,7 +195,8 @@ def test_safe_url_refuses_anything_but_https_to_the_kits_hosts(url: str) -> None
 
 
 @pytest.mark.parametrize(
-    "url", ["https://citego.org/coretet-2581.html", "https://www.socioeco.org/x", "https://RTES.fr/"]
+    "url",
+    ["https://citego.org/coretet-2581.html", "https://www.socioeco.org/x", "https://RTES.fr/"],
 )
 def test_safe_url_accepts_the_kits_pages(url: str) -> None:
     assert cat.safe_url(url, cat.Policy()) == url

@@ -44,8 +44,10 @@ def test_list_category_in_english_or_french(runner: CliRunner, name: str) -> Non
     assert code == 0 and numbers(out) == LEVERS
 
 
-@pytest.mark.parametrize(("name", "expected"), [("thématique", 11), ("thematique", 11),
-                                                 ("introduction", 4), ("intro", 4)])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("thématique", 11), ("thematique", 11), ("introduction", 4), ("intro", 4)],
+)
 def test_list_category_counts(runner: CliRunner, name: str, expected: int) -> None:
     _, out, _ = invoke(runner, "list", "-k", name, "--json", ok=True)
     assert len(json.loads(out)) == expected
@@ -68,8 +70,10 @@ def test_search_json_carries_score_and_matched(runner: CliRunner) -> None:
     results = json.loads(out)
     assert code == 0 and results[0]["number"] == 10
     assert results[0]["matched"] == {
-        "field": "title", "lang": "fr",
-        "text": "Économie sociale et solidaire & accès à une mobilité durable"}
+        "field": "title",
+        "lang": "fr",
+        "text": "Économie sociale et solidaire & accès à une mobilité durable",
+    }
     assert 0 < results[0]["score"] <= 100
 
 
@@ -118,8 +122,14 @@ def test_show_json_is_one_object(runner: CliRunner) -> None:
 
 def test_show_table_has_everything(runner: CliRunner) -> None:
     code, out, _ = invoke(runner, "show", "13", "--format", "table", ok=True)
-    for expected in ("Fiche 13", "foncier", "Access to land for SSE actors", "fiche13_1.pdf",
-                     "2020-09", "https://www.citego.org/bdf_fiche-document-2590_fr.html"):
+    for expected in (
+        "Fiche 13",
+        "foncier",
+        "Access to land for SSE actors",
+        "fiche13_1.pdf",
+        "2020-09",
+        "https://www.citego.org/bdf_fiche-document-2590_fr.html",
+    ):
         assert expected in out
 
 
@@ -145,7 +155,9 @@ def test_open_search_flag_gives_a_socioeco_search(runner: CliRunner) -> None:
     assert out.startswith("https://duckduckgo.com/?q=site%3Asocioeco.org+")
 
 
-def test_open_calls_webbrowser_with_the_sheets_url(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_open_calls_webbrowser_with_the_sheets_url(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     opened: list[str] = []
     monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
     code, out, err = invoke(runner, "open", "mobilité", ok=True)
@@ -153,14 +165,18 @@ def test_open_calls_webbrowser_with_the_sheets_url(runner: CliRunner, monkeypatc
     assert out == "" and "opening sheet 10" in err
 
 
-def test_open_without_a_browser_prints_the_url(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_open_without_a_browser_prints_the_url(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: False)
     code, out, err = invoke(runner, "open", "13", ok=True)
     assert code == 0 and out.strip() == "https://www.citego.org/bdf_fiche-document-2590_fr.html"
     assert "no browser could be started" in err
 
 
-def test_open_ambiguous_query_lists_choices_and_exits_1(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_open_ambiguous_query_lists_choices_and_exits_1(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(webbrowser, "open", lambda *a, **k: pytest.fail("must not open"))
     code, _, err = invoke(runner, "open", "transition")
     assert code == 1 and "several sheets" in err and "14" in err and " 0" in err
@@ -192,7 +208,9 @@ def test_catalogue_option_and_env(runner: CliRunner, tiny: Path) -> None:
     assert numbers(result.stdout) == [0, 4, 9, 10]
 
 
-def test_invalid_catalogue_is_one_line_pointing_at_validate(runner: CliRunner, tmp_path: Path) -> None:
+def test_invalid_catalogue_is_one_line_pointing_at_validate(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"kit": {}, "sheets": []}', "utf-8")
     code, out, err = invoke(runner, "list", "--catalogue", str(bad))

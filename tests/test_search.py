@@ -1,4 +1,4 @@
-"""Search: folding, tiers, relevance on the shared queries, and properties that hold for any text."""
+"""Search: folding, tiers, relevance on the shared queries, and properties true of any text."""
 
 from __future__ import annotations
 
@@ -17,10 +17,22 @@ QUERIES = json.loads((Path(__file__).parent / "data" / "relevance.json").read_te
 CASES = [(query, expected[0]) for kind in ("title", "topic") for query, expected in QUERIES[kind]]
 # Queries that real use showed, kept here so that they keep working.
 CASES += [
-    ("economie numerique", 18), ("numérique", 18), ("NUMÉRIQUE", 18), ("mobilite", 10),
-    ("mobilty", 10), ("procurment", 7), ("covoiturage", 10), ("recyclerie", 22),
-    ("cantine", 8), ("circuits courts", 8), ("crèche", 21), ("SCIC", 9), ("coopérative", 9),
-    ("l'accès au foncier", 13), ("transition énergétique", 14), ("évaluation", 15),
+    ("economie numerique", 18),
+    ("numérique", 18),
+    ("NUMÉRIQUE", 18),
+    ("mobilite", 10),
+    ("mobilty", 10),
+    ("procurment", 7),
+    ("covoiturage", 10),
+    ("recyclerie", 22),
+    ("cantine", 8),
+    ("circuits courts", 8),
+    ("crèche", 21),
+    ("SCIC", 9),
+    ("coopérative", 9),
+    ("l'accès au foncier", 13),
+    ("transition énergétique", 14),
+    ("évaluation", 15),
 ]
 
 
@@ -30,7 +42,9 @@ def sheets() -> Catalogue:
 
 
 def test_relevance_top1_on_at_least_95_percent(sheets: Catalogue) -> None:
-    misses = [(q, n) for q, n in CASES if [m.sheet.number for m in find(sheets.sheets, q, limit=1)] != [n]]
+    misses = [
+        (q, n) for q, n in CASES if [m.sheet.number for m in find(sheets.sheets, q, limit=1)] != [n]
+    ]
     assert len(misses) <= 0.05 * len(CASES), misses
 
 
@@ -41,17 +55,26 @@ def test_relevance_expected_sheet_in_top3(sheets: Catalogue, query: str, expecte
 
 @pytest.mark.parametrize(
     ("text", "folded"),
-    [("Numérique", "numerique"), ("NUMÉRIQUE", "numerique"), ("cœur", "coeur"),
-     ("L’Économie", "economie"), ("d'intérêt", "interet"), ("centres-villes", "centres villes"),
-     ("Économie sociale & solidaire", "economie sociale solidaire"), ("ruralité(s)", "ruralite s")],
+    [
+        ("Numérique", "numerique"),
+        ("NUMÉRIQUE", "numerique"),
+        ("cœur", "coeur"),
+        ("L’Économie", "economie"),
+        ("d'intérêt", "interet"),
+        ("centres-villes", "centres villes"),
+        ("Économie sociale & solidaire", "economie sociale solidaire"),
+        ("ruralité(s)", "ruralite s"),
+    ],
 )
 def test_fold_removes_case_accents_and_typography(text: str, folded: str) -> None:
     assert fold(text) == folded
 
 
 def test_same_query_however_typed(sheets: Catalogue) -> None:
-    results = {q: [m.sheet.number for m in find(sheets.sheets, q)] for q in
-               ("numerique", "Numérique", "NUMÉRIQUE", "numériques")}
+    results = {
+        q: [m.sheet.number for m in find(sheets.sheets, q)]
+        for q in ("numerique", "Numérique", "NUMÉRIQUE", "numériques")
+    }
     assert len({tuple(r) for r in results.values()}) == 1, results
 
 
@@ -87,7 +110,10 @@ def test_matched_says_field_and_language(sheets: Catalogue) -> None:
     best = find(sheets.sheets, "car sharing")[0]
     assert best.sheet.number == 10
     assert (best.matched.field, best.matched.lang, best.matched.text) == (
-        Field.KEYWORDS, "en", "car sharing")
+        Field.KEYWORDS,
+        "en",
+        "car sharing",
+    )
 
 
 def test_highlights_cover_the_matching_words(sheets: Catalogue) -> None:
@@ -113,7 +139,7 @@ def test_nothing_found_gives_no_results(sheets: Catalogue) -> None:
 
 
 def test_loose_search_suggests_close_sheets(sheets: Catalogue) -> None:
-    assert find(sheets.sheets, "mobilitx") == [] or find(sheets.sheets, "mobilitx")[0].sheet.number == 10
+    assert find(sheets.sheets, "mobxlytz") == []
     assert 10 in [m.sheet.number for m in find(sheets.sheets, "mobxlytz", loose=True)]
 
 

@@ -30,6 +30,7 @@ from esskit.models import (
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
+    from pydantic_core import ErrorDetails
 
 MAX_BYTES = 64 * 1024 * 1024
 """Largest catalogue file read (64 MiB: about 150 000 sheets in the kit's format)."""
@@ -140,7 +141,9 @@ def _read(path: Path) -> bytes:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CatalogueError(f"{where} is not UTF-8 text (bad byte at offset {exc.start})") from None
+        raise CatalogueError(
+            f"{where} is not UTF-8 text (bad byte at offset {exc.start})"
+        ) from None
     return data
 
 
@@ -155,7 +158,7 @@ def location(loc: tuple[int | str, ...]) -> str:
     return out or "(top level)"
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     """A readable sentence for one pydantic error."""
     kind = error["type"]
     value = error.get("input")
@@ -175,7 +178,9 @@ def _message(error: dict[str, Any]) -> str:
             return "empty text"
         return _PATTERN_MESSAGES.get(str(pattern), str(error["msg"]))
     if kind == "enum":
-        return f"unknown value {value!r} (expected {ctx.get('expected', 'one of the listed values')})"
+        return (
+            f"unknown value {value!r} (expected {ctx.get('expected', 'one of the listed values')})"
+        )
     if kind == "literal_error":
         return f"unknown value {value!r}"
     if kind == "greater_than_equal":
@@ -273,9 +278,11 @@ def parse_number(text: str) -> int:
         cleaned = cleaned.removeprefix(prefix).strip()
     if not cleaned:
         raise SheetNotFound("a sheet number is needed, for example 'esskit show 13'")
-    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 9:
-        shown = text if len(text) <= 40 else text[:37] + "..."
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    if not (cleaned.isascii() and cleaned.isdigit()):
         raise SheetNotFound(f"{shown!r} is not a sheet number (use a whole number such as 13)")
+    if len(cleaned) > 9:
+        raise SheetNotFound(f"{shown!r} is far beyond any sheet number")
     return int(cleaned)
 
 

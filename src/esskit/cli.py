@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from esskit.models import Catalogue, Category, Sheet
-    from esskit.search import Match
 
 FOUND, NOTHING_FOUND, USAGE_ERROR = 0, 1, 2
 PROG = "esskit"
@@ -52,9 +51,7 @@ class _Group(TyperGroup):
         **extra: Any,
     ) -> Any:
         try:
-            result = super().main(
-                args, prog_name, complete_var, standalone_mode=False, **extra
-            )
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except typer.Abort:
             _stderr("interrupted")
             code = 130
@@ -65,7 +62,8 @@ class _Group(TyperGroup):
             else:
                 context = getattr(exc, "ctx", None)
                 hint = f" (see '{context.command_path} --help')" if context is not None else ""
-                _stderr(exc.format_message().replace("\n", " ") + hint)
+                message = exc.format_message().replace("\n", " ").replace("Value error, ", "")
+                _stderr(message + hint)
         except Exception as exc:  # a bug: say so in one line, or show it all when debugging
             if os.environ.get("ESSKIT_DEBUG"):
                 raise
@@ -458,7 +456,11 @@ def _no_match(sheets: Sequence[Sheet], query: str) -> NoReturn:
     raise typer.Exit(NOTHING_FOUND)
 
 
-@app.command()
+# Numbers go through our own parsing, so that `show -1` is a bad number, not an unknown option.
+_NUMBER_CONTEXT = {"ignore_unknown_options": True}
+
+
+@app.command(context_settings=_NUMBER_CONTEXT)
 def show(
     ctx: typer.Context,
     number: NumberArgument,
@@ -480,7 +482,7 @@ def show(
         _emit(machine_output([_record(sheet)], output, selected, single=True))
 
 
-@app.command("open")
+@app.command("open", context_settings=_NUMBER_CONTEXT)
 def open_sheet(
     ctx: typer.Context,
     target: Annotated[
@@ -514,7 +516,9 @@ def open_sheet(
         return
     import webbrowser
 
-    note = " (no page of its own is known: searching socioeco.org)" if kind.value == "search" else ""
+    note = (
+        " (no page of its own is known: searching socioeco.org)" if kind.value == "search" else ""
+    )
     _stderr(f"opening sheet {sheet.number}{note}: {url}")
     try:
         opened = webbrowser.open(url)
@@ -531,10 +535,11 @@ def _target(catalogue: Catalogue, target: str) -> Sheet:
 
     text = target.strip()
     try:
-        number = cat.parse_number(text)
+        cat.parse_number(text)
     except cat.SheetNotFound:
-        number = None
-    if number is not None:
+        if text.lstrip("+-").isdigit():  # a number, but not one a sheet can have
+            return _sheet(catalogue, text)
+    else:
         return _sheet(catalogue, text)
     try:
         matches = find(catalogue.sheets, text, limit=5)
@@ -557,7 +562,8 @@ def validate(
     path: Annotated[
         str | None,
         typer.Argument(
-            metavar="[PATH]", help="Catalogue file to check [default: the packaged one].",
+            metavar="[PATH]",
+            help="Catalogue file to check [default: the packaged one].",
             show_default=False,
         ),
     ] = None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -62,7 +62,7 @@ SourcedField = Literal[
 _HOST = re.compile(r"^https?://([A-Za-z0-9.-]+)")
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """The three kinds of document in the kit."""
 
     INTRO = "intro"
@@ -70,7 +70,7 @@ class Category(str, Enum):
     THEMATIC = "thematic"
 
 
-class UrlKind(str, Enum):
+class UrlKind(StrEnum):
     """Where a sheet's `url` points: its own page, or a search for it."""
 
     SOCIOECO = "socioeco"
@@ -91,7 +91,7 @@ def host_allowed(url: str, hosts: tuple[str, ...]) -> bool:
 
 
 class Links(BaseModel):
-    """Where a sheet can be read: its pages on socioeco.org, citego.org, rtes.fr and its PDF file."""
+    """Where a sheet can be read: its socioeco.org, citego.org and rtes.fr pages, its PDF."""
 
     model_config = _STRICT
 

@@ -9,7 +9,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from esskit.models import Category, Sheet, UrlKind
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 Record = dict[str, Any]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats: a table for people, the others for scripts."""
 
     TABLE = "table"
@@ -34,7 +34,7 @@ class Format(str, Enum):
     PLAIN = "plain"
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     """Which titles a table shows."""
 
     FR = "fr"
@@ -240,12 +240,16 @@ def sheets_table(
         for key in _titles(lang):
             spans = match.highlights.get(key, ()) if match is not None else ()
             if key == "title_fr" and sheet.title_fr is None and lang is Lang.FR:
-                cells.append(_title_cell(sheet.title_en, match.highlights.get("title_en", ()) if match else ()))
-                cells[-1].append(" (en)", style="dim")
+                english = match.highlights.get("title_en", ()) if match is not None else ()
+                cell = _title_cell(sheet.title_en, english)
+                cell.append(" (en)", style="dim")
+                cells.append(cell)
             else:
                 cells.append(_title_cell(getattr(sheet, key), spans, "titre français inconnu"))
         if match is not None:
-            where = match.matched.field.value + (f" ({match.matched.lang})" if match.matched.lang else "")
+            where = match.matched.field.value + (
+                f" ({match.matched.lang})" if match.matched.lang else ""
+            )
             cells.append(where)
         table.add_row(*cells)
     return table
@@ -266,6 +270,8 @@ def sheets_tree(sheets: Sequence[Sheet], kit_name: str, edition: int, lang: Lang
             title = sheet.title_en if lang is Lang.EN else sheet.title
             label = Text(f"{sheet.number:>2}  ")
             label.append_text(safe_text(title))
+            if lang is Lang.FR and sheet.title_fr is None:
+                label.append(" (en)", style="dim")
             if lang is Lang.BOTH and sheet.title_fr:
                 label.append_text(Text(" · ", style="dim"))
                 label.append_text(safe_text(sheet.title_en).copy())
@@ -311,8 +317,13 @@ def sheet_panel(sheet: Sheet, url: str, url_kind: UrlKind) -> RenderableType:
     by_source: dict[str, list[str]] = {}
     for name, source in sheet.field_sources.items():
         by_source.setdefault(source, []).append(name)
-    row("Sources", *(f"{source} ({', '.join(by_source.get(source, []))})".replace(" ()", "")
-                     for source in sheet.sources))
+    row(
+        "Sources",
+        *(
+            f"{source} ({', '.join(by_source.get(source, []))})".replace(" ()", "")
+            for source in sheet.sources
+        ),
+    )
     others = [source for source in by_source if source not in sheet.sources]
     row("", *(f"{source} ({', '.join(by_source[source])})" for source in others))
     title = Text(f"Fiche {sheet.number}", style="bold")

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from functools import cache, lru_cache
 
 from esskit.models import Sheet
@@ -28,9 +28,12 @@ GENERIC = frozenset(
 """Words nearly every title holds: they count for little in a ranking."""
 
 STOPWORDS = frozenset(
-    "a an and at au aux by d de des du en et for in l la le les ma mes mon of on or ou par "
-    "pour sa ses son sur the to un une with".split()
-)
+    {
+        "a", "an", "and", "at", "au", "aux", "by", "d", "de", "des", "du", "en", "et", "for",
+        "in", "l", "la", "le", "les", "ma", "mes", "mon", "of", "on", "or", "ou", "par", "pour",
+        "sa", "ses", "son", "sur", "the", "to", "un", "une", "with",
+    }
+)  # fmt: skip
 """Articles, prepositions and conjunctions, dropped before matching."""
 
 MAX_QUERY = 500
@@ -64,7 +67,7 @@ _ACCENTED = {
 }
 
 
-class Field(str, Enum):
+class Field(StrEnum):
     """Which part of a sheet a match was found in."""
 
     TITLE = "title"
@@ -143,9 +146,7 @@ def _merge_ess(tokens: list[str]) -> list[str]:
 @lru_cache(maxsize=65_536)
 def tokens(text: str) -> tuple[str, ...]:
     """The words of a text as they are matched."""
-    return tuple(
-        _merge_ess([part for word in _WORD.findall(text) for part in _normal_word(word)])
-    )
+    return tuple(_merge_ess([part for word in _WORD.findall(text) for part in _normal_word(word)]))
 
 
 def query_terms(query: str) -> list[str]:
@@ -349,8 +350,10 @@ def find(
             matched,
             {
                 key: _spans(text, parsed.terms)
-                for key, text in (("title_fr", sheets[index].title_fr),
-                                  ("title_en", sheets[index].title_en))
+                for key, text in (
+                    ("title_fr", sheets[index].title_fr),
+                    ("title_en", sheets[index].title_en),
+                )
                 if text
             },
         )
