@@ -135,7 +135,7 @@ def test_show_table_has_everything(runner: CliRunner) -> None:
 
 def test_show_without_french_title_says_so(runner: CliRunner) -> None:
     _, out, _ = invoke(runner, "show", "9", "--format", "table", ok=True)
-    assert "titre français inconnu" in out and "recherche sur socioeco.org" in out
+    assert "titre français inconnu" in out and "socioeco.org search" in out
 
 
 @pytest.mark.parametrize("arg", ["99", "-1", "10" * 20, "abc", "", "1.5"])

@@ -65,6 +65,8 @@ MATCH_FIELDS = ("score", "matched")
 DEFAULT_COLUMNS = ("number", "category", "title_fr", "title_en", "url")
 """Fields of the row formats (CSV, TSV, plain) when --fields is not given."""
 
+NO_FRENCH_TITLE = "titre français inconnu · no known French title"
+
 CATEGORY_LABELS = {
     Category.INTRO: "Introduction",
     Category.LEVER: "Leviers · Levers",
@@ -245,7 +247,7 @@ def sheets_table(
                 cell.append(" (en)", style="dim")
                 cells.append(cell)
             else:
-                cells.append(_title_cell(getattr(sheet, key), spans, "titre français inconnu"))
+                cells.append(_title_cell(getattr(sheet, key), spans, NO_FRENCH_TITLE))
         if match is not None:
             where = match.matched.field.value + (
                 f" ({match.matched.lang})" if match.matched.lang else ""
@@ -295,17 +297,17 @@ def sheet_panel(sheet: Sheet, url: str, url_kind: UrlKind) -> RenderableType:
         if shown:
             grid.add_row(label, Text("\n").join(shown))
 
-    row("Catégorie", CATEGORY_LABELS[sheet.category])
-    row("Titre", sheet.title_fr or Text("titre français inconnu", style="dim italic"))
-    row("Title", sheet.title_en)
-    row("Résumé", sheet.summary_fr)
-    row("Mots-clés", ", ".join(sheet.keywords_fr))
-    row("Keywords", ", ".join(sheet.keywords_en))
-    row("Publiée", sheet.published)
+    row("Category", CATEGORY_LABELS[sheet.category])
+    row("Titre (fr)", sheet.title_fr or Text(NO_FRENCH_TITLE, style="dim italic"))
+    row("Title (en)", sheet.title_en)
+    row("Résumé (fr)", sheet.summary_fr)
+    row("Mots-clés (fr)", ", ".join(sheet.keywords_fr))
+    row("Keywords (en)", ", ".join(sheet.keywords_en))
+    row("Published", sheet.published)
     kinds = {
-        UrlKind.SOCIOECO: "page socioeco.org",
-        UrlKind.CITEGO: "page citego.org",
-        UrlKind.SEARCH: "pas de page connue : recherche sur socioeco.org",
+        UrlKind.SOCIOECO: "the sheet's socioeco.org page",
+        UrlKind.CITEGO: "the sheet's citego.org page",
+        UrlKind.SEARCH: "no page of its own is known: a socioeco.org search",
     }
     page = safe_text(url)
     page.stylize(f"link {url}")
