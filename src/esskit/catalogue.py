@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
 from esskit.models import (
+    CONTROL,
     DEFAULT_HOSTS,
     MONTH_PATTERN,
     PARAGRAPH_PATTERN,
@@ -43,6 +46,19 @@ _PATTERN_MESSAGES = {
     SOURCE_PATTERN: "source must be an absolute https URL",
     PDF_PATTERN: "PDF name must be a plain file name ending in .pdf",
     MONTH_PATTERN: "date must be a year and month, YYYY-MM",
+}
+
+_CONTROL = re.compile(f"[{CONTROL}]")
+
+_TYPE_MESSAGES = {
+    "model_type": "expected a JSON object",
+    "model_attributes_type": "expected a JSON object",
+    "dict_type": "expected a JSON object",
+    "tuple_type": "expected a JSON array",
+    "list_type": "expected a JSON array",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "string_type": "expected a string",
 }
 
 _CATEGORY_NAMES: dict[str, Category] = {
@@ -118,9 +134,12 @@ def _read(path: Path) -> bytes:
     """The file's bytes, or a CatalogueError that says in plain words why not."""
     where = str(path)
     try:
-        if path.is_dir():
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
             raise CatalogueError(f"{where} is a directory, not a catalogue file")
-        size = path.stat().st_size
+        if not stat.S_ISREG(info.st_mode):  # a pipe or a device could block or never end
+            raise CatalogueError(f"{where} is not a regular file")
+        size = info.st_size
         if size > MAX_BYTES:
             raise CatalogueError(
                 f"{where} is {size // (1024 * 1024)} MiB, over the {MAX_BYTES // (1024 * 1024)} "
@@ -165,6 +184,12 @@ def _message(error: ErrorDetails) -> str:
     ctx = error.get("ctx") or {}
     if kind == "missing":
         return "missing field"
+    if kind in _TYPE_MESSAGES:
+        return _TYPE_MESSAGES[kind]
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length', 1)} item"
+    if kind == "string_too_long":
+        return f"text is too long (over {ctx.get('max_length')} characters)"
     if kind == "extra_forbidden":
         return "unknown field"
     if kind == "json_invalid":
@@ -172,7 +197,8 @@ def _message(error: ErrorDetails) -> str:
     if kind == "string_pattern_mismatch" and isinstance(value, str):
         pattern = ctx.get("pattern")
         if pattern in (TEXT_PATTERN, PARAGRAPH_PATTERN):
-            bad = next((c for c in value if not c.isprintable() and c != "\n"), None)
+            allowed = "\n" if pattern == PARAGRAPH_PATTERN else ""
+            bad = next((c for c in value if _CONTROL.match(c) and c not in allowed), None)
             if bad is not None:
                 return f"text holds a control character (U+{ord(bad):04X})"
             return "empty text"

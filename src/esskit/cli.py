@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 FOUND, NOTHING_FOUND, USAGE_ERROR = 0, 1, 2
 PROG = "esskit"
-ISSUES = "https://github.com/esskit/esskit/issues"
 
 
 class _Group(TyperGroup):
@@ -68,8 +67,8 @@ class _Group(TyperGroup):
             if os.environ.get("ESSKIT_DEBUG"):
                 raise
             _stderr(
-                f"unexpected error ({type(exc).__name__}: {str(exc)[:200]}); "
-                f"rerun with ESSKIT_DEBUG=1 and report it at {ISSUES}"
+                f"unexpected error ({type(exc).__name__}: {str(exc)[:200]}); this is a bug: "
+                "rerun with ESSKIT_DEBUG=1 and include what it prints when you report it"
             )
             code = USAGE_ERROR
         else:

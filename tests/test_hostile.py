@@ -1,0 +1,278 @@
+"""Hostile catalogues and arguments: a clear one-line error and a documented code, never a crash,
+never anything unsafe handed to the browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import webbrowser
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import one_line_error, write_catalogue
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from esskit import catalogue as cat
+from esskit.cli import app
+
+BROKEN = Path(__file__).parent / "catalogues" / "broken"
+EXPECTED: dict[str, str] = json.loads(
+    (Path(__file__).parent / "catalogues" / "expected.json").read_text("utf-8")
+)
+COMMANDS = [["list", "--json"], ["search", "foncier"], ["show", "1"], ["open", "1", "-p"]]
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def test_the_corpus_is_complete() -> None:
+    assert sorted(EXPECTED) == sorted(path.name for path in BROKEN.iterdir())
+
+
+@pytest.mark.parametrize(("name", "fragment"), sorted(EXPECTED.items()))
+def test_validate_reports_each_problem(runner: CliRunner, name: str, fragment: str) -> None:
+    result = runner.invoke(app, ["validate", str(BROKEN / name)])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert fragment in result.stderr
+    assert all(line.startswith("esskit: ") for line in result.stderr.splitlines())
+
+
+@pytest.mark.parametrize(("name", "fragment"), sorted(EXPECTED.items()))
+@pytest.mark.parametrize("command", COMMANDS, ids=[c[0] for c in COMMANDS])
+def test_commands_refuse_a_broken_catalogue_in_one_line(
+    runner: CliRunner, name: str, fragment: str, command: list[str]
+) -> None:
+    path = str(BROKEN / name)
+    result = runner.invoke(app, [*command, "--catalogue", path])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert one_line_error(result.stderr) and fragment in result.stderr
+    assert f"esskit validate {path}" in result.stderr
+
+
+def test_validate_lists_every_problem_with_locations(runner: CliRunner, tmp_path: Path) -> None:
+    path = write_catalogue(
+        tmp_path / "many.json",
+        [
+            {"number": -1, "category": "lever", "title_en": "A"},
+            {"number": 2, "category": "nope", "title_en": "B", "links": {"citego": "http://x.org"}},
+        ],
+    )
+    result = runner.invoke(app, ["validate", str(path)])
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 2 and len(lines) == 3
+    assert "sheets[0].number" in lines[0] and "sheets[1].category" in lines[1]
+    assert "sheets[1].links.citego" in lines[2]
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        (lambda p: p / "missing.json", "no such file"),
+        (lambda p: p, "is a directory"),
+        (lambda p: (os.mkfifo(p / "fifo"), p / "fifo")[1], "not a regular file"),
+    ],
+    ids=["missing", "directory", "fifo"],
+)
+def test_unusable_paths(
+    runner: CliRunner, tmp_path: Path, make: Callable[[Path], Path], fragment: str
+) -> None:
+    path = make(tmp_path)
+    for args in (["validate", str(path)], ["list", "-c", str(path)]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and fragment in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_file(runner: CliRunner, tmp_path: Path) -> None:
+    path = write_catalogue(tmp_path / "locked.json", [])
+    path.chmod(0)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2 and "permission denied" in result.stderr
+
+
+def test_size_limit(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_catalogue(
+        tmp_path / "big.json", [{"number": 0, "category": "intro", "title_en": "x" * 400}]
+    )
+    monkeypatch.setattr(cat, "MAX_BYTES", 100)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2 and "limit" in result.stderr
+
+
+def test_allow_host_widens_links_for_every_command(runner: CliRunner, tmp_path: Path) -> None:
+    path = write_catalogue(
+        tmp_path / "mirror.json",
+        [
+            {
+                "number": 1,
+                "category": "lever",
+                "title_en": "A",
+                "links": {"citego": "https://mirror.example.org/1"},
+            }
+        ],
+    )
+    assert runner.invoke(app, ["validate", str(path)]).exit_code == 2
+    ok = runner.invoke(app, ["--allow-host", "example.org", "open", "1", "-p", "-c", str(path)])
+    assert ok.exit_code == 0 and ok.stdout == "https://mirror.example.org/1\n"
+    env = runner.invoke(
+        app, ["validate", str(path)], env={"ESSKIT_ALLOW_HOSTS": "a.org,example.org"}
+    )
+    assert env.exit_code == 0
+
+
+def test_unexpected_error_is_one_line_unless_debugging(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cat, "load", broken)
+    result = runner.invoke(app, ["list"])
+    assert result.exit_code == 2 and one_line_error(result.stderr)
+    assert "ESSKIT_DEBUG=1" in result.stderr and "boom" in result.stderr
+    debug = runner.invoke(app, ["list"], env={"ESSKIT_DEBUG": "1"})
+    assert isinstance(debug.exception, RuntimeError)
+
+
+# -- generated catalogues and arguments ------------------------------------------------------
+
+TEXT = st.text(max_size=30)
+URLS = st.one_of(
+    TEXT,
+    st.sampled_from(
+        [
+            "https://citego.org/coretet-1.html",
+            "http://citego.org/x",
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "https://evil.example/",
+            "-https://citego.org",
+            "data:,x",
+            "https://citego.org/\x1b[2J",
+            "https://socioeco.org/a b",
+            "https://citego.org@evil.org/",
+        ]
+    ),
+)
+SHEETS = st.fixed_dictionaries(
+    {
+        "number": st.one_of(st.integers(-3, 30), st.text(max_size=3)),
+        "category": st.sampled_from(["intro", "lever", "thematic", "other"]),
+        "title_en": TEXT,
+    },
+    optional={
+        "title_fr": st.one_of(st.none(), TEXT),
+        "keywords_fr": st.lists(TEXT, max_size=3),
+        "links": st.fixed_dictionaries(
+            {}, optional={"citego": URLS, "socioeco": URLS, "rtes": URLS}
+        ),
+    },
+)
+SAFE_PREFIXES = ("https://",)
+
+
+def _is_safe(url: str) -> bool:
+    try:
+        return cat.safe_url(url, cat.Policy()) == url
+    except cat.UnsafeUrl:
+        return False
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(sheets=st.lists(SHEETS, min_size=1, max_size=4), number=st.integers(-2, 31))
+def test_generated_catalogues_never_crash_or_open_unsafe_urls(
+    sheets: list[dict[str, Any]], number: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    path = write_catalogue(tmp_path / "generated.json", sheets)
+    runner = CliRunner()
+    for args in (
+        ["list", "--json"],
+        ["search", "a b"],
+        ["show", str(number)],
+        ["open", str(number)],
+        ["validate", str(path)],
+    ):
+        result = runner.invoke(app, [*args, "-c", str(path)] if args[0] != "validate" else args)
+        assert result.exit_code in (0, 1, 2), (args, result.stderr)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert "Traceback" not in result.stderr
+    assert all(_is_safe(url) for url in opened), opened
+
+
+ARGS = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "list",
+                "search",
+                "show",
+                "open",
+                "validate",
+                "schema",
+                "--json",
+                "--format",
+                "csv",
+                "--fields",
+                "--limit",
+                "--category",
+                "--lang",
+                "-p",
+                "--tree",
+                "0",
+                "-1",
+                "99",
+                str(10**30),
+                "",
+                "--",
+                "lever",
+            ]
+        ),
+        st.text(max_size=12).filter(lambda s: not s.startswith("--install")),
+    ),
+    max_size=5,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(args=ARGS)
+def test_any_arguments_give_a_documented_code(
+    args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code in (0, 1, 2), (args, result.stderr)
+    assert result.exception is None or isinstance(result.exception, SystemExit), args
+    assert all(_is_safe(url) for url in opened)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["x" * 100_000, "😀" * 1000, "e\u0301" * 5000, "\u202exyz", "مرحبا", "  ", "\u200b\u200b"],
+    ids=["100k", "emoji", "combining", "rtl", "arabic", "spaces", "zero-width"],
+)
+def test_odd_queries_answer_quickly_with_documented_codes(run: Run, query: str) -> None:
+    result = run("search", query, timeout=10)
+    assert result.returncode in (1, 2) and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0].startswith("esskit: ")
+
+
+def test_nul_in_a_query_is_only_a_separator(runner: CliRunner) -> None:
+    # a NUL cannot travel in argv, but can reach the CLI from other Python code
+    assert runner.invoke(app, ["search", "\x00"]).exit_code == 2
+    result = runner.invoke(app, ["search", "fon\x00cier", "--json"])
+    assert result.exit_code in (0, 1) and "Traceback" not in result.stderr
+
+
+def test_odd_query_with_a_real_word_still_finds(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["search", "\u202efoncier\u200b", "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)[0]["number"] == 13
