@@ -1,0 +1,204 @@
+"""esskit's benchmarks: start-up against a bare Typer app, search on large synthetic catalogues,
+and the relevance of search on the shared queries.
+
+    python benchmarks/bench.py                 # everything
+    python benchmarks/bench.py --startup       # start-up ratios only
+    python benchmarks/bench.py --scale         # 1 000 / 10 000 / 100 000 sheets
+    python benchmarks/bench.py --relevance     # top-1 and top-3 on tests/data/relevance.json
+
+Start-up is measured as ratios to a "hello world" Typer app run in the same environment, in
+alternating rounds (baseline, then each command, in a new random order each round), so that a
+noisy machine slows all of them alike. Needs only the standard library and esskit's dependencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+HELLO = """\
+import typer
+
+app = typer.Typer()
+
+
+@app.command()
+def main(name: str = "world") -> None:
+    print(f"hello {name}")
+
+
+if __name__ == "__main__":
+    app()
+"""
+
+JSON_COMMANDS = [
+    ["--version"],
+    ["list", "--json"],
+    ["search", "mobilité", "--json"],
+    ["show", "13", "--json"],
+    ["open", "13", "--print-url"],
+]
+TABLE_COMMANDS = [
+    ["list", "--format", "table"],
+    ["search", "mobilité", "--format", "table"],
+    ["show", "13", "--format", "table"],
+]
+JSON_GOAL, TABLE_GOAL = 1.10, 1.35
+SCALE_SIZES = (1_000, 10_000, 100_000)
+
+
+def esskit() -> list[str]:
+    """The installed command beside this Python, else `python -m esskit`."""
+    script = Path(sys.executable).parent / "esskit"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("esskit")
+    return [found] if found else [sys.executable, "-m", "esskit"]
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall time in seconds and peak memory in KiB of one run (its output is discarded)."""
+    start = time.perf_counter()
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env) as p:
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.perf_counter() - start
+        if p.returncode not in (0, 1):
+            error = p.stderr.read().decode() if p.stderr else ""
+            raise SystemExit(f"{' '.join(command)} failed ({p.returncode}): {error}")
+    return elapsed, usage.ru_maxrss
+
+
+def startup(rounds: int) -> list[tuple[str, float, float, float]]:
+    """(command, median seconds, ratio to baseline, goal) for every command."""
+    env = {**os.environ, "COLUMNS": "100", "LANG": "C.UTF-8"}
+    env.pop("ESSKIT_CATALOGUE", None)
+    with tempfile.TemporaryDirectory() as folder:
+        hello = Path(folder) / "hello.py"
+        hello.write_text(HELLO)
+        cases: dict[str, tuple[list[str], float]] = {"baseline: typer hello": (
+            [sys.executable, str(hello)], 0.0)}
+        for args in JSON_COMMANDS:
+            cases["esskit " + " ".join(args)] = ([*esskit(), *args], JSON_GOAL)
+        for args in TABLE_COMMANDS:
+            cases["esskit " + " ".join(args)] = ([*esskit(), *args], TABLE_GOAL)
+        times: dict[str, list[float]] = {name: [] for name in cases}
+        for command, _ in cases.values():  # warm the file cache
+            timed(command, env)
+        names = list(cases)
+        for _ in range(rounds):
+            random.shuffle(names)
+            for name in names:
+                times[name].append(timed(cases[name][0], env)[0])
+    base = statistics.median(times["baseline: typer hello"])
+    return [
+        (name, statistics.median(times[name]), statistics.median(times[name]) / base, goal)
+        for name, (_, goal) in cases.items()
+    ]
+
+
+def synthetic(count: int, path: Path) -> None:
+    """A valid catalogue of `count` sheets in the real format, made from the kit's own sheets."""
+    base = json.loads((ROOT / "data" / "sheets.json").read_text("utf-8"))
+    rng = random.Random(count)
+    sheets = []
+    for number in range(count):
+        model = base["sheets"][rng.randrange(len(base["sheets"]))]
+        sheet: dict[str, Any] = {
+            "number": number,
+            "category": model["category"],
+            "title_en": f"{model['title_en']} ({number})",
+            "keywords_fr": model["keywords_fr"][:3],
+            "keywords_en": model["keywords_en"][:3],
+            "links": {"citego": f"https://citego.org/coretet-{number}.html"},
+        }
+        if "title_fr" in model:
+            sheet["title_fr"] = f"{model['title_fr']} ({number})"
+        sheets.append(sheet)
+    path.write_text(json.dumps({"kit": base["kit"], "sheets": sheets}, ensure_ascii=False))
+
+
+def scale(rounds: int) -> list[tuple[int, float, float, float]]:
+    """(sheets, file MiB, median seconds of `search`, peak MiB) for each synthetic size."""
+    rows = []
+    env = {**os.environ}
+    with tempfile.TemporaryDirectory() as folder:
+        for count in SCALE_SIZES:
+            path = Path(folder) / f"synthetic-{count}.json"
+            synthetic(count, path)
+            timed([*esskit(), "validate", str(path)], env)  # raises if it is not valid
+            command = [*esskit(), "search", "mobilité", "--json", "--catalogue", str(path)]
+            runs = [timed(command, env) for _ in range(rounds)]
+            rows.append((
+                count,
+                path.stat().st_size / 2**20,
+                statistics.median(run[0] for run in runs),
+                max(run[1] for run in runs) / 1024,
+            ))
+    return rows
+
+
+def relevance() -> tuple[int, int, int]:
+    """(queries, right sheet first, right sheet in the top 3) on the shared queries."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from esskit import catalogue
+    from esskit.search import find
+
+    queries = json.loads((ROOT / "tests" / "data" / "relevance.json").read_text("utf-8"))
+    sheets = catalogue.load().sheets
+    cases = [(q, e[0]) for kind in ("title", "topic") for q, e in queries[kind]]
+    ranks = [[m.sheet.number for m in find(sheets, q, limit=3)] for q, _ in cases]
+    top1 = sum(rank[:1] == [expected] for rank, (_, expected) in zip(ranks, cases, strict=True))
+    top3 = sum(expected in rank for rank, (_, expected) in zip(ranks, cases, strict=True))
+    return len(cases), top1, top3
+
+
+def machine() -> str:
+    """A one-line description of the machine the figures come from."""
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def main() -> None:
+    """Run the chosen benchmarks and print their figures as Markdown tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--startup", action="store_true", help="start-up ratios")
+    parser.add_argument("--scale", action="store_true", help="search on large catalogues")
+    parser.add_argument("--relevance", action="store_true", help="search relevance")
+    parser.add_argument("--rounds", type=int, default=21, help="runs per command (default 21)")
+    options = parser.parse_args()
+    everything = not (options.startup or options.scale or options.relevance)
+    print(f"machine: {machine()}\n")
+    if everything or options.startup:
+        print("| command | median | ratio to baseline | goal |\n|---|---|---|---|")
+        for name, median, ratio, goal in startup(options.rounds):
+            verdict = "" if not goal else (f"≤ {goal:.2f} " + ("ok" if ratio <= goal else "MISSED"))
+            print(f"| `{name}` | {median * 1000:.0f} ms | {ratio:.2f} | {verdict} |")
+        print()
+    if everything or options.scale:
+        print("| sheets | file | `search` median | peak memory |\n|---|---|---|---|")
+        for count, size, median, peak in scale(max(3, options.rounds // 4)):
+            print(f"| {count:,} | {size:.1f} MiB | {median:.2f} s | {peak:.0f} MiB |")
+        print()
+    if everything or options.relevance:
+        total, top1, top3 = relevance()
+        print(f"relevance: top-1 {top1}/{total} ({100 * top1 / total:.0f} %), "
+              f"top-3 {top3}/{total} ({100 * top3 / total:.0f} %)")
+
+
+if __name__ == "__main__":
+    main()
