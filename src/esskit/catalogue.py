@@ -7,11 +7,8 @@ import os
 import re
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote_plus
 
 from esskit.models import (
     CONTROL,
@@ -97,17 +94,15 @@ class UnsafeUrl(ValueError):
     """A URL that esskit will not hand to a browser."""
 
 
-@dataclass(frozen=True)
 class Policy:
     """What links a catalogue may hold: which hosts, and whether plain http is tolerated."""
 
-    extra_hosts: tuple[str, ...] = ()
-    allow_http: bool = False
-    hosts: tuple[str, ...] = field(init=False)
+    __slots__ = ("allow_http", "hosts")
 
-    def __post_init__(self) -> None:
-        extra = tuple(host.strip().lower().strip(".") for host in self.extra_hosts if host.strip())
-        object.__setattr__(self, "hosts", DEFAULT_HOSTS + extra)
+    def __init__(self, extra_hosts: tuple[str, ...] = (), allow_http: bool = False) -> None:
+        extra = tuple(host.strip().lower().strip(".") for host in extra_hosts if host.strip())
+        self.hosts: tuple[str, ...] = DEFAULT_HOSTS + extra
+        self.allow_http = allow_http
 
     def context(self) -> dict[str, Any]:
         """The validation context the models read."""
@@ -115,8 +110,8 @@ class Policy:
 
 
 def packaged_path() -> Path:
-    """The catalogue shipped with esskit."""
-    return Path(str(resources.files("esskit") / "data" / "sheets.json"))
+    """The catalogue shipped with esskit (inside the package, through a link in a source tree)."""
+    return Path(__file__).parent / "data" / "sheets.json"
 
 
 def parse_category(name: str) -> Category:
@@ -319,6 +314,8 @@ def sheet_url(sheet: Sheet, *, search: bool = False) -> tuple[str, UrlKind]:
             return sheet.links.socioeco, UrlKind.SOCIOECO
         if sheet.links.citego:
             return sheet.links.citego, UrlKind.CITEGO
+    from urllib.parse import quote_plus
+
     query = f'site:socioeco.org "{sheet.title}"'
     return SEARCH_URL + quote_plus(query), UrlKind.SEARCH
 

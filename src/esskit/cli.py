@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
@@ -90,12 +89,14 @@ app = typer.Typer(
 )
 
 
-@dataclass
 class Settings:
     """What the global options say, for every command."""
 
-    catalogue: str | None
-    policy: cat.Policy
+    __slots__ = ("catalogue", "policy")
+
+    def __init__(self, catalogue: str | None, policy: cat.Policy) -> None:
+        self.catalogue = catalogue
+        self.policy = policy
 
 
 # ----------------------------------------------------------------------------- printing

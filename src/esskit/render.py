@@ -4,7 +4,6 @@ functions that build renderables."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -158,6 +157,8 @@ def to_jsonl(records: Sequence[Record]) -> str:
 
 def to_csv(records: Sequence[Record], fields: Sequence[str]) -> str:
     """RFC 4180 CSV with a header: quotes, commas and newlines in values are quoted."""
+    import csv
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(fields)

@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 from esskit.models import Sheet
 
@@ -75,8 +75,7 @@ class Field(StrEnum):
     NUMBER = "number"
 
 
-@dataclass(frozen=True)
-class Matched:
+class Matched(NamedTuple):
     """What made a sheet match: the field, its language, and the text that matched."""
 
     field: Field
@@ -84,8 +83,7 @@ class Matched:
     text: str
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     """One search result: the sheet, its score (0-100), its tier, and why it matched.
 
     `highlights` maps `title_fr` and `title_en` to the character spans of their matching words.
@@ -158,13 +156,14 @@ def query_terms(query: str) -> list[str]:
 
 
 @cache
-def _quality(term: str, word: str) -> float:
-    """How well a text word matches a query term: 1 same, .9 prefix, up to .8 close, else 0."""
+def _quality(term: str, word: str, fuzzy: bool) -> float:
+    """How well a text word matches a query term: 1 same, .9 prefix, then (with `fuzzy`) up to
+    .8 for a close spelling, else 0."""
     if word == term:
         return 1.0
     if len(term) >= 3 and word.startswith(term):
         return 0.9
-    if len(term) >= 4:
+    if fuzzy and len(term) >= 4:
         from rapidfuzz import fuzz
 
         similarity = fuzz.ratio(term, word, score_cutoff=_LOOSE_CUTOFF)
@@ -215,11 +214,11 @@ def _candidates(sheets: Sequence[Sheet], terms: list[str]) -> list[int]:
     return found
 
 
-@dataclass(frozen=True)
-class _Query:
+class _Query(NamedTuple):
     terms: tuple[str, ...]
     weights: dict[str, float]
     loose: bool
+    fuzzy: bool
 
     @classmethod
     def parse(cls, query: str, loose: bool) -> _Query:
@@ -227,7 +226,7 @@ class _Query:
         weights = {term: _GENERIC_WEIGHT if term in GENERIC else 1.0 for term in terms}
         if all(weight < 1 for weight in weights.values()):
             weights = dict.fromkeys(terms, 1.0)
-        return cls(terms, weights, loose)
+        return cls(terms, weights, loose, fuzzy=loose)
 
     @property
     def required(self) -> list[str]:
@@ -260,7 +259,7 @@ def _score(sheet: Sheet, query: _Query) -> tuple[float, int, Matched] | None:
         words = tokens(text)
         cover = 0.0
         for term in query.terms:
-            quality = max((_quality(term, word) for word in words), default=0.0)
+            quality = max((_quality(term, word, query.fuzzy) for word in words), default=0.0)
             quality = quality if quality >= cutoff else 0.0
             best[term] = max(best[term], quality)
             cover += query.weights[term] * quality
@@ -289,16 +288,16 @@ def _score(sheet: Sheet, query: _Query) -> tuple[float, int, Matched] | None:
     return None
 
 
-def _spans(text: str, terms: Iterable[str]) -> tuple[tuple[int, int], ...]:
+def _spans(text: str, query: _Query) -> tuple[tuple[int, int], ...]:
     """Character spans of the words of `text` that match a query term (for highlighting)."""
     threshold = 0.8 * _FUZZY_CUTOFF / 100
     return tuple(
         (found.start(), found.end())
         for found in _WORD.finditer(text)
         if any(
-            _quality(term, word) >= threshold
+            _quality(term, word, query.fuzzy) >= threshold
             for word in _normal_word(found.group())
-            for term in terms
+            for term in query.terms
         )
     )
 
@@ -314,6 +313,17 @@ def _number_match(sheets: Sequence[Sheet], query: str) -> list[Match]:
         for sheet in sheets
         if sheet.number == number
     ]
+
+
+def _score_all(sheets: Sequence[Sheet], query: _Query) -> list[tuple[float, int, int, Matched]]:
+    """(score, tier, index, what matched) of every sheet that matches."""
+    scored = []
+    for index in _candidates(sheets, list(query.required or query.terms)):
+        result = _score(sheets[index], query)
+        if result is not None:
+            score, tier, matched = result
+            scored.append((round(score, 1), tier, index, matched))
+    return scored
 
 
 def find(
@@ -332,15 +342,14 @@ def find(
     if named:
         return named
     parsed = _Query.parse(query, loose)
-    scored: list[tuple[float, int, int, Matched]] = []
-    for index in _candidates(sheets, list(parsed.required or parsed.terms)):
-        result = _score(sheets[index], parsed)
-        if result is not None:
-            score, tier, matched = result
-            scored.append((round(score, 1), tier, index, matched))
-    if not loose and any(tier < 3 for _, tier, _, _ in scored):
-        # close spellings are only worth showing when nothing matched the words themselves
+    scored = _score_all(sheets, parsed)
+    if any(tier < 3 for _, tier, _, _ in scored):
+        # a sheet has every word: partial matches are not worth showing beside it
         scored = [item for item in scored if item[1] < 3]
+    elif not parsed.fuzzy:
+        # no sheet has every word: let close spellings count (typos)
+        parsed = parsed._replace(fuzzy=True)
+        scored = _score_all(sheets, parsed)
     scored.sort(key=lambda item: (item[1], -item[0], sheets[item[2]].number))
     return [
         Match(
@@ -349,7 +358,7 @@ def find(
             tier,
             matched,
             {
-                key: _spans(text, parsed.terms)
+                key: _spans(text, parsed)
                 for key, text in (
                     ("title_fr", sheets[index].title_fr),
                     ("title_en", sheets[index].title_en),
