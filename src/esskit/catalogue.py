@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import stat
@@ -270,7 +269,9 @@ def load(path: Path | str | None = None, policy: Policy | None = None) -> Catalo
     policy = policy or Policy()
     if path is None:
         packaged = packaged_path()
-        return _construct(json.loads(_read(packaged)))
+        from pydantic_core import from_json
+
+        return _construct(from_json(_read(packaged)))
     path = Path(path)
     return validate_bytes(_read(path), policy, str(path))
 

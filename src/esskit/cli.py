@@ -3,8 +3,6 @@
 Exit codes: 0 found, 1 nothing found, 2 usage or data error (130 when interrupted).
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from collections.abc import Sequence
@@ -136,7 +134,7 @@ def _emit(text: str) -> None:
         raise typer.Exit(FOUND) from None
 
 
-def _emit_rich(renderable: RenderableType) -> None:
+def _emit_rich(renderable: "RenderableType") -> None:
     """Draw a Rich renderable on stdout (colour per NO_COLOR, FORCE_COLOR, TERM)."""
     from rich.console import Console
 
@@ -163,7 +161,7 @@ def _settings(ctx: typer.Context) -> Settings:
     return settings if settings is not None else Settings(None, cat.Policy())
 
 
-def _load(ctx: typer.Context, path: str | None) -> Catalogue:
+def _load(ctx: typer.Context, path: str | None) -> "Catalogue":
     settings = _settings(ctx)
     chosen = path or settings.catalogue
     try:
@@ -173,7 +171,7 @@ def _load(ctx: typer.Context, path: str | None) -> Catalogue:
         fail(f"invalid catalogue: {exc} (run '{PROG} validate{where}' to list every problem)")
 
 
-def _category(name: str | None) -> Category | None:
+def _category(name: str | None) -> "Category | None":
     if name is None:
         return None
     try:
@@ -199,16 +197,21 @@ def _fields(spec: str | None, available: Sequence[str]) -> list[str] | None:
         fail(str(exc))
 
 
+def _pretty() -> bool:
+    """Indent JSON for a person at a terminal; scripts get one line."""
+    return sys.stdout.isatty()
+
+
 def _lang(lang: Lang | None) -> Lang:
     return lang or default_lang(os.environ.get("LANG"))
 
 
-def _record(sheet: Sheet, search_page: bool = False) -> dict[str, Any]:
+def _record(sheet: "Sheet", search_page: bool = False) -> dict[str, Any]:
     url, kind = cat.sheet_url(sheet, search=search_page)
     return sheet_record(sheet, url, kind)
 
 
-def _sheet(catalogue: Catalogue, text: str) -> Sheet:
+def _sheet(catalogue: "Catalogue", text: str) -> "Sheet":
     try:
         return cat.get_sheet(catalogue, cat.parse_number(text))
     except cat.SheetNotFound as exc:
@@ -395,7 +398,7 @@ def list_sheets(
 
         _emit_rich(sheets_table(sheets, _lang(lang)))
     else:
-        _emit(machine_output([_record(sheet) for sheet in sheets], output, selected))
+        _emit(machine_output([_record(s) for s in sheets], output, selected, pretty=_pretty()))
 
 
 @app.command()
@@ -442,10 +445,10 @@ def search(
     columns = selected if selected is not None else None
     if columns is None and output not in (Format.JSON, Format.JSONL):
         columns = ["number", "score", *DEFAULT_COLUMNS[1:]]
-    _emit(machine_output(records, output, columns))
+    _emit(machine_output(records, output, columns, pretty=_pretty()))
 
 
-def _no_match(sheets: Sequence[Sheet], query: str) -> NoReturn:
+def _no_match(sheets: Sequence["Sheet"], query: str) -> NoReturn:
     """Say that nothing matched, with up to three close sheets, and exit 1."""
     from esskit.search import find
 
@@ -479,7 +482,7 @@ def show(
         url, kind = cat.sheet_url(sheet)
         _emit_rich(sheet_panel(sheet, url, kind))
     else:
-        _emit(machine_output([_record(sheet)], output, selected, single=True))
+        _emit(machine_output([_record(sheet)], output, selected, single=True, pretty=_pretty()))
 
 
 @app.command("open", context_settings=_NUMBER_CONTEXT)
@@ -529,7 +532,7 @@ def open_sheet(
         _emit(url + "\n")
 
 
-def _target(catalogue: Catalogue, target: str) -> Sheet:
+def _target(catalogue: "Catalogue", target: str) -> "Sheet":
     """The sheet a number names, or the clear best match of a query."""
     from esskit.search import EmptyQuery, clear_leader, find
 

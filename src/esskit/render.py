@@ -5,11 +5,12 @@ functions that build renderables."""
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from pydantic_core import to_json as to_json_bytes
 
 from esskit.models import Category, Sheet, UrlKind
 
@@ -139,20 +140,23 @@ def _flat(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "; ".join(_flat(item) for item in value)
     if isinstance(value, Mapping):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return _json(value)
     return str(value)
 
 
-def to_json(records: Sequence[Record] | Record) -> str:
-    """Indented JSON, UTF-8 text kept as it is."""
-    return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+def _json(value: Any, indent: int | None = None) -> str:
+    # pydantic-core's encoder is already loaded, and writes UTF-8 text as it is (no \u00e9)
+    return to_json_bytes(value, indent=indent).decode("utf-8")
+
+
+def to_json(records: Sequence[Record] | Record, *, pretty: bool = False) -> str:
+    """JSON with UTF-8 text kept as it is: indented for a person, else on one line."""
+    return _json(records, indent=2 if pretty else None) + "\n"
 
 
 def to_jsonl(records: Sequence[Record]) -> str:
     """One compact JSON object a line."""
-    return "".join(
-        json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n" for record in records
-    )
+    return "".join(_json(record) + "\n" for record in records)
 
 
 def to_csv(records: Sequence[Record], fields: Sequence[str]) -> str:
@@ -178,13 +182,19 @@ def to_tsv(records: Sequence[Record], fields: Sequence[str], *, header: bool = T
 
 
 def machine_output(
-    records: Sequence[Record], fmt: Format, fields: Sequence[str] | None, *, single: bool = False
+    records: Sequence[Record],
+    fmt: Format,
+    fields: Sequence[str] | None,
+    *,
+    single: bool = False,
+    pretty: bool = False,
 ) -> str:
-    """Records in a machine format; `single` prints one JSON object rather than an array."""
+    """Records in a machine format; `single` prints one JSON object rather than an array, and
+    `pretty` indents JSON."""
     chosen = select(records, fields)
     columns = list(fields) if fields is not None else list(DEFAULT_COLUMNS)
     if fmt is Format.JSON:
-        return to_json(chosen[0] if single and chosen else chosen)
+        return to_json(chosen[0] if single and chosen else chosen, pretty=pretty)
     if fmt is Format.JSONL:
         return to_jsonl(chosen)
     if fmt is Format.CSV:
