@@ -534,8 +534,6 @@ def open_sheet(
 
 def _target(catalogue: "Catalogue", target: str) -> "Sheet":
     """The sheet a number names, or the clear best match of a query."""
-    from esskit.search import EmptyQuery, clear_leader, find
-
     text = target.strip()
     try:
         cat.parse_number(text)
@@ -544,6 +542,8 @@ def _target(catalogue: "Catalogue", target: str) -> "Sheet":
             return _sheet(catalogue, text)
     else:
         return _sheet(catalogue, text)
+    from esskit.search import EmptyQuery, clear_leader, find
+
     try:
         matches = find(catalogue.sheets, text, limit=5)
     except EmptyQuery as exc:

@@ -178,9 +178,10 @@ def _anchor(fragment: str) -> str:
     )
 
 
-def _prefilter(terms: Iterable[str]) -> re.Pattern[str]:
+def _prefilter(terms: Iterable[str], loose: bool) -> re.Pattern[str]:
     """A pattern found in the raw text of any sheet that can match: for each term, its first
-    and its last part (one typo leaves one of them whole), accent- and case-blind."""
+    and its last half (one typo leaves one of them whole), or with `loose` its first and last
+    three letters; accent- and case-blind."""
     anchors: set[str] = set()
     for term in terms:
         if term == "ess":  # also written out in full, or as SSE
@@ -188,7 +189,7 @@ def _prefilter(terms: Iterable[str]) -> re.Pattern[str]:
         elif len(term) < 4:
             anchors.add(term)
             continue
-        half = max(3, len(term) // 2)
+        half = 3 if loose else max(3, len(term) // 2)
         anchors.update((term[:half], term[-half:]))
     return re.compile("|".join(sorted(map(_anchor, anchors))), re.IGNORECASE)
 
@@ -198,15 +199,13 @@ def _raw_fields(sheet: Sheet) -> str:
     return f"{sheet.title_fr or ''} {sheet.title_en} {keywords}"
 
 
-def _candidates(sheets: Sequence[Sheet], terms: list[str]) -> list[int]:
+def _candidates(sheets: Sequence[Sheet], terms: list[str], loose: bool) -> list[int]:
     """Indexes of the sheets whose raw text holds an anchor of a term: the only ones to score."""
-    if len(sheets) < 200:
-        return list(range(len(sheets)))
     block = "\n".join(map(_raw_fields, sheets))
     block = block.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("ß", "ss")
     found: list[int] = []
     line, position = 0, 0
-    for hit in _prefilter(terms).finditer(block):
+    for hit in _prefilter(terms, loose).finditer(block):
         line += block.count("\n", position, hit.start())
         position = hit.start()
         if not found or found[-1] != line:
@@ -318,7 +317,7 @@ def _number_match(sheets: Sequence[Sheet], query: str) -> list[Match]:
 def _score_all(sheets: Sequence[Sheet], query: _Query) -> list[tuple[float, int, int, Matched]]:
     """(score, tier, index, what matched) of every sheet that matches."""
     scored = []
-    for index in _candidates(sheets, list(query.required or query.terms)):
+    for index in _candidates(sheets, list(query.required or query.terms), query.loose):
         result = _score(sheets[index], query)
         if result is not None:
             score, tier, matched = result

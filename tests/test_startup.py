@@ -1,0 +1,66 @@
+"""Start-up stays lean: which heavy modules each kind of command loads (structure, not timing)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """
+import runpy, sys
+sys.argv = ["esskit", *sys.argv[1:]]
+try:
+    runpy.run_module("esskit", run_name="__main__", alter_sys=True)
+except SystemExit:
+    pass
+from esskit.models import Catalogue
+heavy = ("rich", "rapidfuzz", "webbrowser", "esskit.search")
+loaded = sorted({name.split(".")[0] if name.startswith(("rich", "rapidfuzz")) else name
+                 for name in sys.modules if name.startswith(heavy)})
+print(repr({"modules": loaded, "schema_built": Catalogue.__pydantic_complete__}), file=sys.stderr)
+"""
+
+
+def probe(*args: str) -> dict[str, object]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    report: dict[str, object] = ast.literal_eval(result.stderr.strip().splitlines()[-1])
+    return report
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--version",),
+        ("list", "--json"),
+        ("show", "13", "--json"),
+        ("open", "13", "--print-url"),
+        ("list", "--format", "plain"),
+    ],
+)
+def test_machine_output_loads_no_rich_search_or_browser(args: tuple[str, ...]) -> None:
+    report = probe(*args)
+    assert report["modules"] == [], report
+    assert report["schema_built"] is False  # the packaged catalogue is trusted, not re-validated
+
+
+def test_search_loads_rapidfuzz_only_for_typos() -> None:
+    assert probe("search", "mobilité", "--json")["modules"] == ["esskit.search"]
+    assert probe("search", "mobilty", "--json")["modules"] == ["esskit.search", "rapidfuzz"]
+
+
+def test_tables_load_rich() -> None:
+    assert "rich" in probe("list", "--format", "table")["modules"]  # type: ignore[operator]
+
+
+def test_a_catalogue_file_is_fully_validated() -> None:
+    from conftest import TINY
+
+    assert probe("list", "--json", "--catalogue", str(TINY))["schema_built"] is True
