@@ -178,19 +178,24 @@ def _anchor(fragment: str) -> str:
     )
 
 
-def _prefilter(terms: Iterable[str], loose: bool) -> re.Pattern[str]:
-    """A pattern found in the raw text of any sheet that can match: for each term, its first
-    and its last half (one typo leaves one of them whole), or with `loose` its first and last
-    three letters; accent- and case-blind."""
+def _prefilter(terms: Iterable[str], query: _Query) -> re.Pattern[str]:
+    """A pattern found, accent- and case-blind, in the raw text of every sheet that can match.
+
+    Without typos a term's word starts with the term, less the two letters a plural can change
+    (`locaux` -> `local`); with typos, one slip leaves the term's first or last half whole; for
+    suggestions, its first or last three letters.
+    """
     anchors: set[str] = set()
     for term in terms:
         if term == "ess":  # also written out in full, or as SSE
             anchors.update(("ess", "sse", "social"))
         elif len(term) < 4:
             anchors.add(term)
-            continue
-        half = 3 if loose else max(3, len(term) // 2)
-        anchors.update((term[:half], term[-half:]))
+        elif not query.fuzzy:
+            anchors.add(term[: max(3, len(term) - 2)])
+        else:
+            half = 3 if query.loose else max(3, len(term) // 2)
+            anchors.update((term[:half], term[-half:]))
     return re.compile("|".join(sorted(map(_anchor, anchors))), re.IGNORECASE)
 
 
@@ -199,13 +204,13 @@ def _raw_fields(sheet: Sheet) -> str:
     return f"{sheet.title_fr or ''} {sheet.title_en} {keywords}"
 
 
-def _candidates(sheets: Sequence[Sheet], terms: list[str], loose: bool) -> list[int]:
+def _candidates(sheets: Sequence[Sheet], query: _Query) -> list[int]:
     """Indexes of the sheets whose raw text holds an anchor of a term: the only ones to score."""
     block = "\n".join(map(_raw_fields, sheets))
     block = block.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("ß", "ss")
     found: list[int] = []
     line, position = 0, 0
-    for hit in _prefilter(terms, loose).finditer(block):
+    for hit in _prefilter(query.required or query.terms, query).finditer(block):
         line += block.count("\n", position, hit.start())
         position = hit.start()
         if not found or found[-1] != line:
@@ -317,7 +322,7 @@ def _number_match(sheets: Sequence[Sheet], query: str) -> list[Match]:
 def _score_all(sheets: Sequence[Sheet], query: _Query) -> list[tuple[float, int, int, Matched]]:
     """(score, tier, index, what matched) of every sheet that matches."""
     scored = []
-    for index in _candidates(sheets, list(query.required or query.terms), query.loose):
+    for index in _candidates(sheets, query):
         result = _score(sheets[index], query)
         if result is not None:
             score, tier, matched = result
