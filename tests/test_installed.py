@@ -133,6 +133,34 @@ def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
         assert "Traceback" not in shell.stderr and shell.stderr == "", (args, shell.stderr)
 
 
+@pytest.mark.parametrize("redirect", [">&-", "2>&-", ">&- 2>&-"])
+def test_closed_stdout_or_stderr_never_crash(
+    redirect: str, browser: tuple[dict[str, str], Path]
+) -> None:
+    env, log = browser
+    command = " ".join(esskit_command())
+    for args in ("list", "list --format table", "search foncier", "open 13", "show 99"):
+        shell = subprocess.run(
+            f"{command} {args} {redirect}",
+            shell=True,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            env={**os.environ, **env},
+        )
+        assert "Traceback" not in shell.stderr and shell.returncode in (0, 2), (args, shell.stderr)
+    # the browser still opens when nobody reads esskit's own output
+    assert log.read_text().splitlines() == [
+        "https://www.citego.org/bdf_fiche-document-2590_fr.html"
+    ]
+
+
+def test_term_dumb_has_no_escape_codes(run: Run) -> None:
+    result = run("search", "foncier", "--format", "table", env={"TERM": "dumb"})
+    assert result.returncode == 0 and "\x1b" not in result.stdout and "foncier" in result.stdout
+
+
 def test_lang_c_locale_prints_accents_without_crashing(run: Run) -> None:
     env = {"LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": ""}
     result = run("show", "10", "--format", "table", env=env)

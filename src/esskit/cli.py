@@ -596,6 +596,11 @@ def schema() -> None:
 
 def main() -> None:
     """Entry point of the `esskit` command."""
+    # A closed stdout or stderr (`esskit open 13 >&-`) is treated like a reader that has gone.
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
     for stream in (sys.stdout, sys.stderr):
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
         if encoding != "utf8" and hasattr(stream, "reconfigure"):

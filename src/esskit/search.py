@@ -54,6 +54,7 @@ _WORD = re.compile(r"[^\W_]+")
 _NUMBER_QUERY = re.compile(r"^(?:fiche|sheet|n|no|num|numero|number)*(\d{1,9})$")
 _ESS_PHRASES = (("economie", "sociale", "solidaire"), ("social", "solidarity", "economy"))
 _ESS_WORDS = frozenset({"sse", "solidaire", "economy"})
+_LIGATURES = (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"), ("ß", "ss"))
 # Letters as they may stand in the raw text, for the accent-blind prefilter.
 _ACCENTED = {
     "a": "aàáâãäåā",
@@ -207,7 +208,9 @@ def _raw_fields(sheet: Sheet) -> str:
 def _candidates(sheets: Sequence[Sheet], query: _Query) -> list[int]:
     """Indexes of the sheets whose raw text holds an anchor of a term: the only ones to score."""
     block = "\n".join(map(_raw_fields, sheets))
-    block = block.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("ß", "ss")
+    for letter, spelled in _LIGATURES:
+        if letter in block:  # each replace copies the whole block: only when it is needed
+            block = block.replace(letter, spelled)
     found: list[int] = []
     line, position = 0, 0
     for hit in _prefilter(query.required or query.terms, query).finditer(block):
