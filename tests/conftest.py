@@ -76,6 +76,26 @@ def browser(tmp_path: Path) -> tuple[dict[str, str], Path]:
     return {"BROWSER": str(script)}, log
 
 
+def mirror_catalogue(path: Path, url: str) -> Path:
+    """A one-sheet catalogue whose page is `url` (a host or scheme the kit does not use)."""
+    return write_catalogue(
+        path, [{"number": 1, "category": "lever", "title_en": "A", "links": {"citego": url}}]
+    )
+
+
+def shell(line: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a shell command line (pipes, redirections) with the environment plus `env`."""
+    return subprocess.run(
+        line,
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
 def esskit_command() -> list[str]:
     """The installed `esskit` script (beside this Python), else `python -m esskit`."""
     script = Path(sys.executable).parent / "esskit"

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE, write_catalogue
+from conftest import REFERENCE, mirror_catalogue, write_catalogue
 
 from esskit import catalogue as cat
 from esskit.models import Catalogue, Category, UrlKind
@@ -155,17 +155,7 @@ def test_every_problem_is_listed_with_its_location(tmp_path: Path) -> None:
 
 
 def test_allowed_hosts_and_http_can_be_widened(tmp_path: Path) -> None:
-    path = write_catalogue(
-        tmp_path / "other.json",
-        [
-            {
-                "number": 1,
-                "category": "lever",
-                "title_en": "A",
-                "links": {"citego": "http://mirror.example.org/1"},
-            },
-        ],
-    )
+    path = mirror_catalogue(tmp_path / "other.json", "http://mirror.example.org/1")
     with pytest.raises(cat.CatalogueError, match="link must use https"):
         cat.load(path)
     with pytest.raises(cat.CatalogueError, match="not one the kit lives on"):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import one_line_error, write_catalogue
+from conftest import mirror_catalogue, one_line_error, write_catalogue
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -103,17 +103,7 @@ def test_size_limit(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_allow_host_widens_links_for_every_command(runner: CliRunner, tmp_path: Path) -> None:
-    path = write_catalogue(
-        tmp_path / "mirror.json",
-        [
-            {
-                "number": 1,
-                "category": "lever",
-                "title_en": "A",
-                "links": {"citego": "https://mirror.example.org/1"},
-            }
-        ],
-    )
+    path = mirror_catalogue(tmp_path / "mirror.json", "https://mirror.example.org/1")
     assert runner.invoke(app, ["validate", str(path)]).exit_code == 2
     ok = runner.invoke(app, ["--allow-host", "example.org", "open", "1", "-p", "-c", str(path)])
     assert ok.exit_code == 0 and ok.stdout == "https://mirror.example.org/1\n"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, esskit_command, one_line_error
+from conftest import ROOT, esskit_command, one_line_error, shell
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -122,15 +122,8 @@ def test_open_without_any_browser_prints_the_url(run: Run, tmp_path: Path) -> No
 def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
     command = " ".join(esskit_command())
     for args in ("list --format jsonl", "list --json", "list", "list --format table"):
-        shell = subprocess.run(
-            f"{command} {args} | head -c 1 > /dev/null",
-            shell=True,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        assert "Traceback" not in shell.stderr and shell.stderr == "", (args, shell.stderr)
+        result = shell(f"{command} {args} | head -c 1 > /dev/null")
+        assert "Traceback" not in result.stderr and result.stderr == "", (args, result.stderr)
 
 
 @pytest.mark.parametrize("redirect", [">&-", "2>&-", ">&- 2>&-"])
@@ -140,16 +133,11 @@ def test_closed_stdout_or_stderr_never_crash(
     env, log = browser
     command = " ".join(esskit_command())
     for args in ("list", "list --format table", "search foncier", "open 13", "show 99"):
-        shell = subprocess.run(
-            f"{command} {args} {redirect}",
-            shell=True,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-            env={**os.environ, **env},
+        result = shell(f"{command} {args} {redirect}", env)
+        assert "Traceback" not in result.stderr and result.returncode in (0, 2), (
+            args,
+            result.stderr,
         )
-        assert "Traceback" not in shell.stderr and shell.returncode in (0, 2), (args, shell.stderr)
     # the browser still opens when nobody reads esskit's own output
     assert log.read_text().splitlines() == [
         "https://www.citego.org/bdf_fiche-document-2590_fr.html"
