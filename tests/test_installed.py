@@ -119,7 +119,7 @@ def test_open_without_any_browser_prints_the_url(run: Run, tmp_path: Path) -> No
     assert "no browser could be started" in result.stderr
 
 
-def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
+def test_closed_pipe_is_quiet() -> None:
     command = " ".join(esskit_command())
     for args in ("list --format jsonl", "list --json", "list", "list --format table"):
         result = shell(f"{command} {args} | head -c 1 > /dev/null")

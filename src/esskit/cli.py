@@ -53,8 +53,10 @@ class _Group(TyperGroup):
             code = 130
         except typer.TyperException as exc:  # Typer's usage errors derive from it
             code = getattr(exc, "exit_code", USAGE_ERROR)
-            if type(exc).__name__ == "NoArgsIsHelpError":
-                sys.stderr.write(exc.format_message().rstrip() + "\n")
+            if type(exc).__name__ == "NoArgsIsHelpError":  # the help, drawn already by Rich
+                help_text = exc.format_message().strip()
+                if help_text:
+                    sys.stderr.write(help_text + "\n")
             else:
                 context = getattr(exc, "ctx", None)
                 hint = f" (see '{context.command_path} --help')" if context is not None else ""
