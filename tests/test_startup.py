@@ -15,11 +15,12 @@ try:
     runpy.run_module("esskit", run_name="__main__", alter_sys=True)
 except SystemExit:
     pass
-from esskit.models import Catalogue
+from esskit.models import Catalogue, Kit, Links, Sheet
 heavy = ("rich", "rapidfuzz", "webbrowser", "esskit.search")
 loaded = sorted({name.split(".")[0] if name.startswith(("rich", "rapidfuzz")) else name
                  for name in sys.modules if name.startswith(heavy)})
-print(repr({"modules": loaded, "schema_built": Catalogue.__pydantic_complete__}), file=sys.stderr)
+built = any(m.__pydantic_complete__ for m in (Catalogue, Kit, Links, Sheet))
+print(repr({"modules": loaded, "schema_built": built}), file=sys.stderr)
 """
 
 
