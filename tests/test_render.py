@@ -108,6 +108,11 @@ def test_piped_default_is_plain_and_table_can_be_forced(runner: CliRunner, tiny:
     assert "N°" in table and "\t" not in table
 
 
+def test_tree_is_for_people_only(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["list", "--tree", "--json"])
+    assert result.exit_code == 2 and "--tree" in result.stderr and result.stdout == ""
+
+
 def test_json_and_format_must_agree(runner: CliRunner) -> None:
     result = runner.invoke(app, ["list", "--json", "--format", "csv"])
     assert result.exit_code == 2 and "--json and --format csv" in result.stderr

@@ -389,6 +389,10 @@ def list_sheets(
     chosen = _category(category)
     output = _format(fmt, as_json)
     selected = _fields(fields, SHEET_FIELDS)
+    if tree and (as_json or fields or fmt not in (None, Format.TABLE)):
+        fail(
+            "--tree draws the kit for people: it does not combine with --json, --format or --fields"
+        )
     loaded = _load(ctx, catalogue)
     sheets = [sheet for sheet in loaded.sheets if chosen is None or sheet.category is chosen]
     if tree:
