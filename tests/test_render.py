@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -143,7 +144,7 @@ def test_lang_from_environment_chooses_title_column(runner: CliRunner, tiny: Pat
 def test_table_shows_control_characters_as_replacement() -> None:
     from rich.console import Console
 
-    sheet = cat.load().sheets[4].model_copy(update={"title_fr": "Bad\x1b[31m title\x07"})
+    sheet = replace(cat.load().sheets[4], title_fr="Bad\x1b[31m title\x07")
     console = Console(width=120, file=io.StringIO(), color_system=None)
     console.print(sheets_table([sheet], Lang.FR))
     text = console.file.getvalue()  # type: ignore[attr-defined]

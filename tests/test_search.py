@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -124,7 +125,7 @@ def test_highlights_cover_the_matching_words(sheets: Catalogue) -> None:
 
 def test_ties_break_by_sheet_number(sheets: Catalogue) -> None:
     same = sheets.sheets[13]
-    twins = [same.model_copy(update={"number": n}) for n in (21, 5, 13)]
+    twins = [replace(same, number=n) for n in (21, 5, 13)]
     assert [m.sheet.number for m in find(twins, "foncier")] == [5, 13, 21]
 
 
@@ -156,7 +157,7 @@ def test_a_huge_query_is_cut_and_answered(sheets: Catalogue) -> None:
 
 def test_large_catalogue_uses_the_prefilter_and_still_finds(tmp_path: Path) -> None:
     base = cat.check().sheets
-    many = [s.model_copy(update={"number": i}) for i, s in enumerate(base * 12)]
+    many = [replace(s, number=i) for i, s in enumerate(base * 12)]
     results = find(many, "procurment", limit=None)
     assert {m.sheet.number % 25 for m in results} == {7}
     assert len(results) == 12

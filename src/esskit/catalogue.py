@@ -6,6 +6,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ from esskit.models import (
 )
 
 if TYPE_CHECKING:
-    from pydantic import ValidationError
+    from pydantic import TypeAdapter, ValidationError
     from pydantic_core import ErrorDetails
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -47,8 +48,9 @@ _PATTERN_MESSAGES = {
 _CONTROL = re.compile(f"[{CONTROL}]")
 
 _TYPE_MESSAGES = {
+    "dataclass_type": "expected a JSON object",
+    "dataclass_args_type": "expected a JSON object",
     "model_type": "expected a JSON object",
-    "model_attributes_type": "expected a JSON object",
     "dict_type": "expected a JSON object",
     "tuple_type": "expected a JSON array",
     "list_type": "expected a JSON array",
@@ -176,7 +178,7 @@ def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     value = error.get("input")
     ctx = error.get("ctx") or {}
-    if kind == "missing":
+    if kind in ("missing", "missing_argument"):
         return "missing field"
     if kind in _TYPE_MESSAGES:
         return _TYPE_MESSAGES[kind]
@@ -184,7 +186,7 @@ def _message(error: ErrorDetails) -> str:
         return f"needs at least {ctx.get('min_length', 1)} item"
     if kind == "string_too_long":
         return f"text is too long (over {ctx.get('max_length')} characters)"
-    if kind == "extra_forbidden":
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         return "unknown field"
     if kind == "json_invalid":
         return f"not valid JSON ({ctx.get('error', 'parse error')})"
@@ -233,12 +235,25 @@ def describe(exc: ValidationError) -> list[str]:
     return problems
 
 
+@cache
+def adapter() -> TypeAdapter[Catalogue]:
+    """The pydantic validator of catalogue files, built on first use (it takes milliseconds)."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Catalogue)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the catalogue file format."""
+    return adapter().json_schema()
+
+
 def validate_bytes(data: bytes, policy: Policy, where: str) -> Catalogue:
     """Validate a catalogue file's content, or raise a CatalogueError listing every problem."""
     from pydantic import ValidationError
 
     try:
-        return Catalogue.model_validate_json(data, context=policy.context())
+        return adapter().validate_json(data, context=policy.context())
     except ValidationError as exc:
         problems = describe(exc)
         raise CatalogueError(f"{where}: {problems[0]}", problems) from None
@@ -252,14 +267,13 @@ def _construct(raw: dict[str, Any]) -> Catalogue:
     for item in raw["sheets"]:
         values = dict(item)
         values["category"] = Category(values["category"])
-        values["links"] = Links.model_construct(**values.get("links", {}))
+        values["links"] = Links(**values.get("links", {}))
         for key in ("keywords_fr", "keywords_en", "sources"):
             values[key] = tuple(values.get(key, ()))
-        values.setdefault("field_sources", {})
-        sheets.append(Sheet.model_construct(**values))
+        sheets.append(Sheet(**values))
     kit = dict(raw["kit"])
     kit["sources"] = tuple(kit.get("sources", ()))
-    return Catalogue.model_construct(kit=Kit.model_construct(**kit), sheets=tuple(sheets))
+    return Catalogue(kit=Kit(**kit), sheets=tuple(sheets))
 
 
 def load(path: Path | str | None = None, policy: Policy | None = None) -> Catalogue:

@@ -593,11 +593,9 @@ def validate(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the catalogue file format."""
-    import json
+    from esskit.render import to_json
 
-    from esskit.models import Catalogue
-
-    _emit(json.dumps(Catalogue.model_json_schema(), ensure_ascii=False, indent=2) + "\n")
+    _emit(to_json(cat.json_schema(), pretty=True))
 
 
 def main() -> None:

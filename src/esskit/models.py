@@ -1,19 +1,14 @@
-"""The catalogue's data model: strict, frozen pydantic models and the closed sets they use."""
+"""The catalogue's data model: frozen dataclasses that pydantic validates strictly, and the closed
+sets they use."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, ValidationInfo
 
 # Hosts the kit lives on (and the search engine used when a sheet has no page): a link's host must
 # be one of these or a subdomain of one, unless the user allows more.
@@ -78,7 +73,10 @@ class UrlKind(StrEnum):
     SEARCH = "search"
 
 
-_STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
+# Strict: no coercion ("1" is not 1) and no unknown field. The classes are plain frozen
+# dataclasses, so that building the packaged catalogue costs no validation; pydantic validates
+# every other catalogue file against them (see `catalogue.adapter`).
+_STRICT = ConfigDict(extra="forbid", strict=True)
 
 
 def host_allowed(url: str, hosts: tuple[str, ...]) -> bool:
@@ -90,37 +88,52 @@ def host_allowed(url: str, hosts: tuple[str, ...]) -> bool:
     return any(host == allowed or host.endswith("." + allowed) for allowed in hosts)
 
 
-class Links(BaseModel):
+def _safe_link(url: str | None, info: ValidationInfo) -> str | None:
+    """A link's scheme and host, checked against the policy in the validation context."""
+    if url is None:
+        return url
+    context: dict[str, Any] = info.context or {}
+    if url.startswith("http:") and not context.get("allow_http", False):
+        raise ValueError("link must use https")
+    hosts: tuple[str, ...] = context.get("hosts", DEFAULT_HOSTS)
+    if not host_allowed(url, hosts):
+        raise ValueError(
+            f"link host is not one the kit lives on ({', '.join(KIT_HOSTS)}); "
+            "allow it with --allow-host"
+        )
+    return url
+
+
+def _unique_numbers(sheets: tuple[Sheet, ...]) -> tuple[Sheet, ...]:
+    """The sheets, provided that no number is used twice."""
+    seen: set[int] = set()
+    for sheet in sheets:
+        if sheet.number in seen:
+            raise ValueError(f"sheet number {sheet.number} is used twice")
+        seen.add(sheet.number)
+    return sheets
+
+
+Link = Annotated[Url | None, AfterValidator(_safe_link)]
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
     """Where a sheet can be read: its socioeco.org, citego.org and rtes.fr pages, its PDF."""
 
-    model_config = _STRICT
+    __pydantic_config__ = _STRICT
 
-    socioeco: Url | None = None
-    citego: Url | None = None
-    rtes: Url | None = None
+    socioeco: Link = None
+    citego: Link = None
+    rtes: Link = None
     pdf: PdfName | None = None
 
-    @field_validator("socioeco", "citego", "rtes")
-    @classmethod
-    def _safe_link(cls, url: str | None, info: ValidationInfo) -> str | None:
-        if url is None:
-            return url
-        context: dict[str, Any] = info.context or {}
-        if url.startswith("http:") and not context.get("allow_http", False):
-            raise ValueError("link must use https")
-        hosts: tuple[str, ...] = context.get("hosts", DEFAULT_HOSTS)
-        if not host_allowed(url, hosts):
-            raise ValueError(
-                f"link host is not one the kit lives on ({', '.join(KIT_HOSTS)}); "
-                "allow it with --allow-host"
-            )
-        return url
 
-
-class Sheet(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Sheet:
     """One document of the kit: the introductory text (number 0) or a numbered sheet."""
 
-    model_config = _STRICT
+    __pydantic_config__ = _STRICT
 
     number: SheetNumber
     category: Category
@@ -130,9 +143,9 @@ class Sheet(BaseModel):
     keywords_fr: tuple[Keyword, ...] = ()
     keywords_en: tuple[Keyword, ...] = ()
     published: Month | None = None
-    links: Links = Field(default_factory=Links)
+    links: Links = field(default_factory=Links)
     sources: tuple[SourceUrl, ...] = ()
-    field_sources: dict[SourcedField, SourceUrl] = Field(default_factory=dict)
+    field_sources: dict[SourcedField, SourceUrl] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -140,10 +153,11 @@ class Sheet(BaseModel):
         return self.title_fr or self.title_en
 
 
-class Kit(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Kit:
     """What the catalogue describes: which kit, by whom, which edition."""
 
-    model_config = _STRICT
+    __pydantic_config__ = _STRICT
 
     name: Title
     publisher: Title
@@ -152,20 +166,11 @@ class Kit(BaseModel):
     sources: tuple[SourceUrl, ...] = ()
 
 
-class Catalogue(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Catalogue:
     """A catalogue file: the kit's metadata and its sheets, each number used once."""
 
-    model_config = _STRICT
+    __pydantic_config__ = _STRICT
 
     kit: Kit
-    sheets: Annotated[tuple[Sheet, ...], Field(min_length=1)]
-
-    @field_validator("sheets")
-    @classmethod
-    def _unique_numbers(cls, sheets: tuple[Sheet, ...]) -> tuple[Sheet, ...]:
-        seen: set[int] = set()
-        for sheet in sheets:
-            if sheet.number in seen:
-                raise ValueError(f"sheet number {sheet.number} is used twice")
-            seen.add(sheet.number)
-        return sheets
+    sheets: Annotated[tuple[Sheet, ...], Field(min_length=1), AfterValidator(_unique_numbers)]

@@ -96,7 +96,6 @@ def sheet_record(sheet: Sheet, url: str, url_kind: UrlKind) -> Record:
         "keywords_fr": list(sheet.keywords_fr),
         "keywords_en": list(sheet.keywords_en),
         "published": sheet.published,
-        # spelled out: model_dump() would build the models' serializers, a cost on every start
         "links": {
             "socioeco": sheet.links.socioeco,
             "citego": sheet.links.citego,
