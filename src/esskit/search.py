@@ -54,18 +54,13 @@ _WORD = re.compile(r"[^\W_]+")
 _NUMBER_QUERY = re.compile(r"^(?:fiche|sheet|n|no|num|numero|number)*(\d{1,9})$")
 _ESS_PHRASES = (("economie", "sociale", "solidaire"), ("social", "solidarity", "economy"))
 _ESS_WORDS = frozenset({"sse", "solidaire", "economy"})
-_LIGATURES = (("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"), ("ß", "ss"))
-# Letters as they may stand in the raw text, for the accent-blind prefilter.
-_ACCENTED = {
-    "a": "aàáâãäåā",
-    "c": "cç",
-    "e": "eèéêëē",
-    "i": "iìíîïī",
-    "n": "nñ",
-    "o": "oòóôõöøō",
-    "u": "uùúûüū",
-    "y": "yýÿ",
-}
+# Letters and marks that French and English text holds, spelled so that the prefilter's block
+# is Latin-1 (folded byte by byte) whenever the catalogue's text allows.
+_TYPOGRAPHY_MARKS = (
+    ("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"), ("ß", "ss"), ("’", "'"), ("‘", "'"),
+    ("“", '"'), ("”", '"'), ("„", '"'), ("–", "-"), ("—", "-"), ("…", "..."), ("•", " "),
+    ("€", "E"),
+)  # fmt: skip
 
 
 class Field(StrEnum):
@@ -173,31 +168,36 @@ def _quality(term: str, word: str, fuzzy: bool) -> float:
     return 0.0
 
 
-def _anchor(fragment: str) -> str:
-    return "".join(
-        f"[{_ACCENTED[char]}]" if char in _ACCENTED else re.escape(char) for char in fragment
-    )
+def _best_quality(term: str, words: tuple[str, ...], line: str, fuzzy: bool) -> float:
+    """The best `_quality` of any of `words` (`line`: the words joined, after a space)."""
+    if term in words:
+        return 1.0
+    if len(term) >= 3 and " " + term in line:  # a word starts with the term
+        return 0.9
+    if not fuzzy:
+        return 0.0
+    return max((_quality(term, word, fuzzy) for word in words), default=0.0)
 
 
-def _prefilter(terms: Iterable[str], query: _Query) -> re.Pattern[str]:
-    """A pattern found, accent- and case-blind, in the raw text of every sheet that can match.
+def _anchors(terms: Iterable[str], query: _Query) -> set[str]:
+    """Letters found in the folded text of every sheet that can match the query.
 
-    Without typos a term's word starts with the term, less the two letters a plural can change
-    (`locaux` -> `local`); with typos, one slip leaves the term's first or last half whole; for
-    suggestions, its first or last three letters.
+    Without typos, a word of the sheet starts with the term (less a final `y` or `l`, which a
+    plural changes: `mobilities` -> `mobility`, `locaux` -> `local`); with typos, one slip leaves
+    the term's first or last half whole; for suggestions, its first or last three letters.
     """
     anchors: set[str] = set()
     for term in terms:
         if term == "ess":  # also written out in full, or as SSE
             anchors.update(("ess", "sse", "social"))
+        elif not query.fuzzy:
+            anchors.add(term[:-1] if len(term) > 3 and term.endswith(("y", "l")) else term)
         elif len(term) < 4:
             anchors.add(term)
-        elif not query.fuzzy:
-            anchors.add(term[: max(3, len(term) - 2)])
         else:
             half = 3 if query.loose else max(3, len(term) // 2)
             anchors.update((term[:half], term[-half:]))
-    return re.compile("|".join(sorted(map(_anchor, anchors))), re.IGNORECASE)
+    return anchors
 
 
 def _raw_fields(sheet: Sheet) -> str:
@@ -205,16 +205,44 @@ def _raw_fields(sheet: Sheet) -> str:
     return f"{sheet.title_fr or ''} {sheet.title_en} {keywords}"
 
 
-def _candidates(sheets: Sequence[Sheet], query: _Query) -> list[int]:
-    """Indexes of the sheets whose raw text holds an anchor of a term: the only ones to score."""
+@cache
+def _latin1_fold() -> bytes:
+    """A byte table that folds Latin-1 text as `fold` does: lower case, no accents."""
+    table = bytearray(range(256))
+    for code in range(256):
+        folded = fold(chr(code))
+        if len(folded) == 1 and folded.isascii():
+            table[code] = ord(folded)
+    return bytes(table)
+
+
+def _folded_block(sheets: Sequence[Sheet]) -> bytes:
+    """The searched text of all sheets, one line each, folded to lower-case ASCII letters.
+
+    Text that is Latin-1 once typographic marks are replaced, as French and English are, is
+    folded byte by byte at C speed; other text goes through Unicode decomposition.
+    """
     block = "\n".join(map(_raw_fields, sheets))
-    for letter, spelled in _LIGATURES:
-        if letter in block:  # each replace copies the whole block: only when it is needed
-            block = block.replace(letter, spelled)
+    for mark, plain in _TYPOGRAPHY_MARKS:
+        if mark in block:  # each replace copies the whole block: only when it is needed
+            block = block.replace(mark, plain)
+    try:
+        return block.encode("latin-1").translate(_latin1_fold())
+    except UnicodeEncodeError:
+        decomposed = unicodedata.normalize("NFKD", block)
+        return _MARKS.sub("", decomposed).casefold().encode("utf-8", "replace")
+
+
+def _candidates(sheets: Sequence[Sheet], query: _Query) -> list[int]:
+    """Indexes of the sheets whose folded text holds an anchor of a query term: the only ones
+    worth scoring."""
+    anchors = _anchors(query.required or query.terms, query)
+    block = _folded_block(sheets)
+    pattern = re.compile(b"|".join(re.escape(a.encode()) for a in sorted(anchors)))
     found: list[int] = []
     line, position = 0, 0
-    for hit in _prefilter(query.required or query.terms, query).finditer(block):
-        line += block.count("\n", position, hit.start())
+    for hit in pattern.finditer(block):
+        line += block.count(b"\n", position, hit.start())
         position = hit.start()
         if not found or found[-1] != line:
             found.append(line)
@@ -264,9 +292,10 @@ def _score(sheet: Sheet, query: _Query) -> tuple[float, int, Matched] | None:
     matched, matched_cover = None, 0.0
     for field, lang, text in _fields(sheet):
         words = tokens(text)
+        line = " " + " ".join(words)
         cover = 0.0
         for term in query.terms:
-            quality = max((_quality(term, word, query.fuzzy) for word in words), default=0.0)
+            quality = _best_quality(term, words, line, query.fuzzy)
             quality = quality if quality >= cutoff else 0.0
             best[term] = max(best[term], quality)
             cover += query.weights[term] * quality
