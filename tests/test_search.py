@@ -163,6 +163,22 @@ def test_large_catalogue_uses_the_prefilter_and_still_finds(tmp_path: Path) -> N
     assert len(results) == 12
 
 
+@pytest.mark.parametrize(
+    ("title", "query"),
+    [
+        ("Le cœur des villes", "coeur"),
+        ("Straße und Platz", "strasse"),
+        ("Győr et Kraków", "gyor"),
+        ("Ελληνικά τοπικά", "ελληνικα"),
+        ("L’économie « sociale »", "economie"),
+    ],
+)
+def test_prefilter_keeps_sheets_in_any_script(sheets: Catalogue, title: str, query: str) -> None:
+    target = replace(sheets.sheets[13], number=99, title_fr=title)
+    results = find([*sheets.sheets, target], query)
+    assert 99 in [m.sheet.number for m in results]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=60))
 def test_fold_is_idempotent(text: str) -> None:
