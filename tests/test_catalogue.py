@@ -176,6 +176,8 @@ def test_allowed_hosts_and_http_can_be_widened(tmp_path: Path) -> None:
         "http://citego.org/x",
         "https://evil.example/x",
         "https://citego.org.evil.example/",
+        "https://evil.example%2F.citego.org/",
+        "https://a.citego.org@evil.example/",
         "",
     ],
 )

@@ -151,15 +151,18 @@ def _read(path: Path) -> bytes:
         raise CatalogueError(f"{where}: cannot be read ({exc.strerror or exc})") from None
     if len(data) > MAX_BYTES:
         raise CatalogueError(f"{where} is over the {MAX_BYTES // (1024 * 1024)} MiB limit")
-    if not data.strip():
+    if not data or data.isspace():
         raise CatalogueError(f"{where} is empty")
+    return data
+
+
+def _utf8_problem(data: bytes) -> str | None:
+    """Why `data` is not UTF-8 text, if it is not."""
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CatalogueError(
-            f"{where} is not UTF-8 text (bad byte at offset {exc.start})"
-        ) from None
-    return data
+        return f"is not UTF-8 text (bad byte at offset {exc.start})"
+    return None
 
 
 def location(loc: tuple[int | str, ...]) -> str:
@@ -255,6 +258,10 @@ def validate_bytes(data: bytes, policy: Policy, where: str) -> Catalogue:
     try:
         return adapter().validate_json(data, context=policy.context())
     except ValidationError as exc:
+        # the JSON parser stops at a bad byte too: say so in plain words
+        not_utf8 = _utf8_problem(data) if exc.errors()[0]["type"] == "json_invalid" else None
+        if not_utf8 is not None:
+            raise CatalogueError(f"{where} {not_utf8}") from None
         problems = describe(exc)
         raise CatalogueError(f"{where}: {problems[0]}", problems) from None
     except (ValueError, RecursionError) as exc:

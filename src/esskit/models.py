@@ -3,9 +3,9 @@ sets they use."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, ValidationInfo
@@ -54,8 +54,6 @@ SourcedField = Literal[
     "links.pdf",
 ]
 
-_HOST = re.compile(r"^https?://([A-Za-z0-9.-]+)")
-
 
 class Category(StrEnum):
     """The three kinds of document in the kit."""
@@ -81,11 +79,20 @@ _STRICT = ConfigDict(extra="forbid", strict=True)
 
 def host_allowed(url: str, hosts: tuple[str, ...]) -> bool:
     """True when the URL's host is one of `hosts` or a subdomain of one."""
-    match = _HOST.match(url)
-    if match is None:
+    scheme, separator, rest = url.partition("://")
+    if not separator or scheme.lower() not in ("http", "https"):
         return False
-    host = match.group(1).lower().rstrip(".")
-    return any(host == allowed or host.endswith("." + allowed) for allowed in hosts)
+    for delimiter in "/?#:":  # the host ends where the path, query, fragment or port begins
+        rest = rest.partition(delimiter)[0]
+    host = rest.lower().rstrip(".")
+    if not (host.isascii() and host.replace(".", "").replace("-", "").isalnum()):
+        return False  # userinfo (`a@b`), percent signs and the like have no place in a host
+    return host in hosts or host.endswith(_subdomain_suffixes(hosts))
+
+
+@cache
+def _subdomain_suffixes(hosts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple("." + host for host in hosts)
 
 
 def _safe_link(url: str | None, info: ValidationInfo) -> str | None:
