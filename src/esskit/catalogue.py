@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from esskit.models import (
     CONTROL,
-    DEFAULT_HOSTS,
     MONTH_PATTERN,
     PARAGRAPH_PATTERN,
     PDF_PATTERN,
@@ -25,17 +24,27 @@ from esskit.models import (
     Links,
     Sheet,
     UrlKind,
-    host_allowed,
 )
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter, ValidationError
     from pydantic_core import ErrorDetails
 
+KIT_HOSTS: tuple[str, ...] = ("socioeco.org", "citego.org", "rtes.fr", "ripess.eu")
+"""Hosts the kit lives on: a link must point to one of them or a subdomain (unless allowed)."""
+
+SEARCH_HOST = "duckduckgo.com"
+"""Host of the web search used for a sheet that has no page of its own."""
+
+DEFAULT_HOSTS: tuple[str, ...] = (*KIT_HOSTS, SEARCH_HOST)
+
+LINK_FIELDS = ("socioeco", "citego", "rtes")
+"""The fields of a sheet's `links` that hold addresses a browser may open."""
+
 MAX_BYTES = 64 * 1024 * 1024
 """Largest catalogue file read (64 MiB: about 150 000 sheets in the kit's format)."""
 
-SEARCH_URL = "https://duckduckgo.com/?q="
+SEARCH_URL = f"https://{SEARCH_HOST}/?q="
 """Web search used for a sheet that has no page of its own, restricted to socioeco.org."""
 
 _PATTERN_MESSAGES = {
@@ -96,18 +105,32 @@ class UnsafeUrl(ValueError):
 
 
 class Policy:
-    """What links a catalogue may hold: which hosts, and whether plain http is tolerated."""
+    """Which addresses links may hold and `open` may hand a browser: https (or plain http when
+    allowed) to the kit's hosts, their subdomains, and the hosts the user allows."""
 
-    __slots__ = ("allow_http", "hosts")
+    __slots__ = ("_allowed", "allow_http", "hosts")
 
     def __init__(self, extra_hosts: tuple[str, ...] = (), allow_http: bool = False) -> None:
         extra = tuple(host.strip().lower().strip(".") for host in extra_hosts if host.strip())
         self.hosts: tuple[str, ...] = DEFAULT_HOSTS + extra
         self.allow_http = allow_http
+        names = "|".join(re.escape(host) for host in self.hosts)
+        self._allowed = re.compile(
+            rf"{'https?' if allow_http else 'https'}://(?:[a-z0-9-]+\.)*(?:{names})\.?"
+            r"(?::[0-9]{1,5})?(?:[/?#]|$)",
+            re.IGNORECASE,
+        )
 
-    def context(self) -> dict[str, Any]:
-        """The validation context the models read."""
-        return {"hosts": self.hosts, "allow_http": self.allow_http}
+    def link_problem(self, url: str) -> str | None:
+        """Why an address breaks the policy, or None when it keeps it."""
+        if self._allowed.match(url):
+            return None
+        if url.lower().startswith("http://") and not self.allow_http:
+            return "link must use https"
+        return (
+            f"link host is not one the kit lives on ({', '.join(KIT_HOSTS)}); "
+            "allow it with --allow-host"
+        )
 
 
 def packaged_path() -> Path:
@@ -256,16 +279,66 @@ def validate_bytes(data: bytes, policy: Policy, where: str) -> Catalogue:
     from pydantic import ValidationError
 
     try:
-        return adapter().validate_json(data, context=policy.context())
+        catalogue = adapter().validate_json(data)
     except ValidationError as exc:
         # the JSON parser stops at a bad byte too: say so in plain words
         not_utf8 = _utf8_problem(data) if exc.errors()[0]["type"] == "json_invalid" else None
         if not_utf8 is not None:
             raise CatalogueError(f"{where} {not_utf8}") from None
         problems = describe(exc)
+        located = {problem.partition(": ")[0] for problem in problems}
+        problems += [  # links the policy refuses, where the types found nothing wrong
+            problem
+            for problem in _link_problems(_links_in_json(data), policy)
+            if problem.partition(": ")[0] not in located
+        ]
         raise CatalogueError(f"{where}: {problems[0]}", problems) from None
     except (ValueError, RecursionError) as exc:
         raise CatalogueError(f"{where}: cannot be read as a catalogue ({exc})") from None
+    problems = _link_problems(_links_in_sheets(catalogue.sheets), policy)
+    if problems:
+        raise CatalogueError(f"{where}: {problems[0]}", problems)
+    return catalogue
+
+
+Link = tuple[int, str, str]
+"""A sheet's index, the name of one of its links, and the address."""
+
+
+def _links_in_sheets(sheets: Iterable[Sheet]) -> Iterator[Link]:
+    for index, sheet in enumerate(sheets):
+        for name in LINK_FIELDS:
+            url = getattr(sheet.links, name)
+            if url is not None:
+                yield index, name, url
+
+
+def _links_in_json(data: bytes) -> Iterator[Link]:
+    """The links of a file that failed validation, as far as its shape lets them be read."""
+    from pydantic_core import from_json
+
+    try:
+        raw = from_json(data)
+    except ValueError:
+        return
+    sheets = raw.get("sheets") if isinstance(raw, dict) else None
+    for index, sheet in enumerate(sheets if isinstance(sheets, list) else []):
+        links = sheet.get("links") if isinstance(sheet, dict) else None
+        if not isinstance(links, dict):
+            continue
+        for name in LINK_FIELDS:
+            url = links.get(name)
+            if isinstance(url, str):
+                yield index, name, url
+
+
+def _link_problems(links: Iterable[Link], policy: Policy) -> list[str]:
+    """`sheets[3].links.citego: ...` for each link the policy refuses."""
+    return [
+        f"sheets[{index}].links.{name}: {problem}"
+        for index, name, url in links
+        if (problem := policy.link_problem(url)) is not None
+    ]
 
 
 def _construct(raw: dict[str, Any]) -> Catalogue:
@@ -348,9 +421,9 @@ def safe_url(url: str, policy: Policy) -> str:
         raise UnsafeUrl("refusing to open a URL with spaces or control characters")
     if url.startswith("-"):
         raise UnsafeUrl("refusing to open a URL that starts with '-'")
-    schemes = ("https://", "http://") if policy.allow_http else ("https://",)
-    if not url.startswith(schemes):
-        raise UnsafeUrl(f"refusing to open {url[:60]!r}: only https URLs are opened")
-    if not host_allowed(url, policy.hosts):
-        raise UnsafeUrl(f"refusing to open {url[:60]!r}: its host is not one the kit lives on")
+    if policy.link_problem(url) is not None:
+        scheme = "https or http" if policy.allow_http else "https"
+        raise UnsafeUrl(
+            f"refusing to open {url[:60]!r}: only {scheme} addresses on the kit's hosts are opened"
+        )
     return url

@@ -5,16 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, ValidationInfo
-
-# Hosts the kit lives on (and the search engine used when a sheet has no page): a link's host must
-# be one of these or a subdomain of one, unless the user allows more.
-KIT_HOSTS: tuple[str, ...] = ("socioeco.org", "citego.org", "rtes.fr", "ripess.eu")
-SEARCH_HOST = "duckduckgo.com"
-DEFAULT_HOSTS: tuple[str, ...] = (*KIT_HOSTS, SEARCH_HOST)
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 # Characters that must never reach a terminal or a browser from catalogue text: C0 and C1 controls,
 # DEL, and the bidirectional overrides that can make text read differently from what it is.
@@ -73,42 +66,9 @@ class UrlKind(StrEnum):
 
 # Strict: no coercion ("1" is not 1) and no unknown field. The classes are plain frozen
 # dataclasses, so that building the packaged catalogue costs no validation; pydantic validates
-# every other catalogue file against them (see `catalogue.adapter`).
+# every other catalogue file against them (see `catalogue.adapter`). Which hosts a link may
+# point to is the user's policy, checked by `catalogue` after these types.
 _STRICT = ConfigDict(extra="forbid", strict=True)
-
-
-def host_allowed(url: str, hosts: tuple[str, ...]) -> bool:
-    """True when the URL's host is one of `hosts` or a subdomain of one."""
-    scheme, separator, rest = url.partition("://")
-    if not separator or scheme.lower() not in ("http", "https"):
-        return False
-    for delimiter in "/?#:":  # the host ends where the path, query, fragment or port begins
-        rest = rest.partition(delimiter)[0]
-    host = rest.lower().rstrip(".")
-    if not (host.isascii() and host.replace(".", "").replace("-", "").isalnum()):
-        return False  # userinfo (`a@b`), percent signs and the like have no place in a host
-    return host in hosts or host.endswith(_subdomain_suffixes(hosts))
-
-
-@cache
-def _subdomain_suffixes(hosts: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple("." + host for host in hosts)
-
-
-def _safe_link(url: str | None, info: ValidationInfo) -> str | None:
-    """A link's scheme and host, checked against the policy in the validation context."""
-    if url is None:
-        return url
-    context: dict[str, Any] = info.context or {}
-    if url.startswith("http:") and not context.get("allow_http", False):
-        raise ValueError("link must use https")
-    hosts: tuple[str, ...] = context.get("hosts", DEFAULT_HOSTS)
-    if not host_allowed(url, hosts):
-        raise ValueError(
-            f"link host is not one the kit lives on ({', '.join(KIT_HOSTS)}); "
-            "allow it with --allow-host"
-        )
-    return url
 
 
 def _unique_numbers(sheets: tuple[Sheet, ...]) -> tuple[Sheet, ...]:
@@ -121,18 +81,15 @@ def _unique_numbers(sheets: tuple[Sheet, ...]) -> tuple[Sheet, ...]:
     return sheets
 
 
-Link = Annotated[Url | None, AfterValidator(_safe_link)]
-
-
 @dataclass(frozen=True, slots=True)
 class Links:
     """Where a sheet can be read: its socioeco.org, citego.org and rtes.fr pages, its PDF."""
 
     __pydantic_config__ = _STRICT
 
-    socioeco: Link = None
-    citego: Link = None
-    rtes: Link = None
+    socioeco: Url | None = None
+    citego: Url | None = None
+    rtes: Url | None = None
     pdf: PdfName | None = None
 
 
