@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE, mirror_catalogue, write_catalogue
+from conftest import REFERENCE, ROOT, mirror_catalogue, write_catalogue
 
 from esskit import catalogue as cat
 from esskit.models import Catalogue, Category, UrlKind
@@ -54,6 +54,19 @@ def test_packaged_catalogue_matches_the_reference(real: Catalogue) -> None:
         # reference keywords are all kept, in order, before the added search aids
         assert list(sheet.keywords_fr[: len(entry["keywords_fr"])]) == entry["keywords_fr"]
         assert list(sheet.keywords_en[: len(entry["keywords_en"])]) == entry["keywords_en"]
+
+
+@pytest.mark.skipif(not REFERENCE.exists(), reason="the shared reference is not beside the repo")
+def test_packaged_file_is_what_the_build_script_makes() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "build_catalogue", ROOT / "scripts" / "build_catalogue.py"
+    )
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.build(REFERENCE) == json.loads((ROOT / "data" / "sheets.json").read_text("utf-8"))
 
 
 @pytest.mark.parametrize("number", [1, 9, 11, 14])
