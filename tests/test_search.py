@@ -179,6 +179,12 @@ def test_prefilter_keeps_sheets_in_any_script(sheets: Catalogue, title: str, que
     assert 99 in [m.sheet.number for m in results]
 
 
+def test_unvalidated_line_breaks_do_not_confuse_the_prefilter(sheets: Catalogue) -> None:
+    broken = replace(sheets.sheets[0], title_fr="Deux\nlignes")
+    results = find([broken, *sheets.sheets[1:]], "foncier")
+    assert results[0].sheet.number == 13
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=60))
 def test_fold_is_idempotent(text: str) -> None:

@@ -238,6 +238,8 @@ def _candidates(sheets: Sequence[Sheet], query: _Query) -> list[int]:
     worth scoring."""
     anchors = _anchors(query.required or query.terms, query)
     block = _folded_block(sheets)
+    if block.count(b"\n") != len(sheets) - 1:  # a line break inside a title (never validated)
+        return list(range(len(sheets)))
     pattern = re.compile(b"|".join(re.escape(a.encode()) for a in sorted(anchors)))
     found: list[int] = []
     line, position = 0, 0
