@@ -233,11 +233,10 @@ def _folded_block(sheets: Sequence[Sheet]) -> bytes:
         return _MARKS.sub("", decomposed).casefold().encode("utf-8", "replace")
 
 
-def _candidates(sheets: Sequence[Sheet], query: _Query) -> list[int]:
+def _candidates(sheets: Sequence[Sheet], block: bytes, query: _Query) -> list[int]:
     """Indexes of the sheets whose folded text holds an anchor of a query term: the only ones
     worth scoring."""
     anchors = _anchors(query.required or query.terms, query)
-    block = _folded_block(sheets)
     if block.count(b"\n") != len(sheets) - 1:  # a line break inside a title (never validated)
         return list(range(len(sheets)))
     pattern = re.compile(b"|".join(re.escape(a.encode()) for a in sorted(anchors)))
@@ -353,10 +352,12 @@ def _number_match(sheets: Sequence[Sheet], query: str) -> list[Match]:
     ]
 
 
-def _score_all(sheets: Sequence[Sheet], query: _Query) -> list[tuple[float, int, int, Matched]]:
+def _score_all(
+    sheets: Sequence[Sheet], block: bytes, query: _Query
+) -> list[tuple[float, int, int, Matched]]:
     """(score, tier, index, what matched) of every sheet that matches."""
     scored = []
-    for index in _candidates(sheets, query):
+    for index in _candidates(sheets, block, query):
         result = _score(sheets[index], query)
         if result is not None:
             score, tier, matched = result
@@ -380,14 +381,15 @@ def find(
     if named:
         return named
     parsed = _Query.parse(query, loose)
-    scored = _score_all(sheets, parsed)
+    block = _folded_block(sheets)
+    scored = _score_all(sheets, block, parsed)
     if any(tier < 3 for _, tier, _, _ in scored):
         # a sheet has every word: partial matches are not worth showing beside it
         scored = [item for item in scored if item[1] < 3]
     elif not parsed.fuzzy:
         # no sheet has every word: let close spellings count (typos)
         parsed = parsed._replace(fuzzy=True)
-        scored = _score_all(sheets, parsed)
+        scored = _score_all(sheets, block, parsed)
     scored.sort(key=lambda item: (item[1], -item[0], sheets[item[2]].number))
     return [
         Match(
