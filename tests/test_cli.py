@@ -83,8 +83,11 @@ def test_search_limit_caps_results(runner: CliRunner) -> None:
 
 
 def test_search_category_filter(runner: CliRunner) -> None:
-    _, out, _ = invoke(runner, "search", "acteurs", "-k", "thematic", "--json")
-    assert all(item["category"] == "thematic" for item in json.loads(out or "[]"))
+    _, everything, _ = invoke(runner, "search", "ESS", "--limit", "25", "--json", ok=True)
+    assert {item["category"] for item in json.loads(everything)} == {"intro", "lever", "thematic"}
+    _, thematic, _ = invoke(runner, "search", "ESS", "-k", "thematic", "--json", ok=True)
+    assert json.loads(thematic)
+    assert {item["category"] for item in json.loads(thematic)} == {"thematic"}
 
 
 def test_search_no_match_exits_1_with_suggestions(runner: CliRunner) -> None:

@@ -208,8 +208,7 @@ def test_force_color_colours_a_table(run: Run) -> None:
     assert "\x1b[" in result.stdout
 
 
-def test_debug_shows_traceback_only_when_asked(run: Run, tmp_path: Path) -> None:
-    # a catalogue path that is a directory is a data error, never a traceback
+def test_a_directory_as_catalogue_is_a_one_line_error(run: Run, tmp_path: Path) -> None:
     result = run("list", "--catalogue", str(tmp_path))
     assert result.returncode == 2 and one_line_error(result.stderr)
 
