@@ -73,6 +73,8 @@ _STRICT = ConfigDict(extra="forbid", strict=True)
 
 def _unique_numbers(sheets: tuple[Sheet, ...]) -> tuple[Sheet, ...]:
     """The sheets, provided that no number is used twice."""
+    if len({sheet.number for sheet in sheets}) == len(sheets):
+        return sheets
     seen: set[int] = set()
     for sheet in sheets:
         if sheet.number in seen:
