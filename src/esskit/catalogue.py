@@ -108,22 +108,16 @@ class Policy:
     """Which addresses links may hold and `open` may hand a browser: https (or plain http when
     allowed) to the kit's hosts, their subdomains, and the hosts the user allows."""
 
-    __slots__ = ("_allowed", "allow_http", "hosts")
+    __slots__ = ("allow_http", "hosts")
 
     def __init__(self, extra_hosts: tuple[str, ...] = (), allow_http: bool = False) -> None:
         extra = tuple(host.strip().lower().strip(".") for host in extra_hosts if host.strip())
         self.hosts: tuple[str, ...] = DEFAULT_HOSTS + extra
         self.allow_http = allow_http
-        names = "|".join(re.escape(host) for host in self.hosts)
-        self._allowed = re.compile(
-            rf"{'https?' if allow_http else 'https'}://(?:[a-z0-9-]+\.)*(?:{names})\.?"
-            r"(?::[0-9]{1,5})?(?:[/?#]|$)",
-            re.IGNORECASE,
-        )
 
     def link_problem(self, url: str) -> str | None:
         """Why an address breaks the policy, or None when it keeps it."""
-        if self._allowed.match(url):
+        if _allowed_pattern(self.hosts, self.allow_http).match(url):
             return None
         if url.lower().startswith("http://") and not self.allow_http:
             return "link must use https"
@@ -131,6 +125,18 @@ class Policy:
             f"link host is not one the kit lives on ({', '.join(KIT_HOSTS)}); "
             "allow it with --allow-host"
         )
+
+
+@cache
+def _allowed_pattern(hosts: tuple[str, ...], allow_http: bool) -> re.Pattern[str]:
+    """Addresses on `hosts` or their subdomains, built when a link is first checked (every
+    command makes a Policy; few check a link)."""
+    names = "|".join(re.escape(host) for host in hosts)
+    return re.compile(
+        rf"{'https?' if allow_http else 'https'}://(?:[a-z0-9-]+\.)*(?:{names})\.?"
+        r"(?::[0-9]{1,5})?(?:[/?#]|$)",
+        re.IGNORECASE,
+    )
 
 
 def packaged_path() -> Path:
