@@ -24,6 +24,7 @@ from esskit.models import (
     Links,
     Sheet,
     UrlKind,
+    named_number,
 )
 
 if TYPE_CHECKING:
@@ -395,17 +396,15 @@ def get_sheet(catalogue: Catalogue, number: int) -> Sheet:
 
 def parse_number(text: str) -> int:
     """A sheet number typed by a user (`13`, `fiche 13`, `n°13`, `#13`), or SheetNotFound."""
-    cleaned = text.strip().casefold()
-    for prefix in ("fiche", "sheet", "n°", "no.", "no", "#"):
-        cleaned = cleaned.removeprefix(prefix).strip()
-    if not cleaned:
+    number = named_number(text)
+    if number is not None:
+        return number
+    if not text.strip():
         raise SheetNotFound("a sheet number is needed, for example 'esskit show 13'")
     shown = text if len(text) <= 40 else text[:37] + "..."
-    if not (cleaned.isascii() and cleaned.isdigit()):
-        raise SheetNotFound(f"{shown!r} is not a sheet number (use a whole number such as 13)")
-    if len(cleaned) > 9:
+    if text.strip().isascii() and text.strip().isdigit():
         raise SheetNotFound(f"{shown!r} is far beyond any sheet number")
-    return int(cleaned)
+    raise SheetNotFound(f"{shown!r} is not a sheet number (use a whole number such as 13)")
 
 
 def sheet_url(sheet: Sheet, *, search: bool = False) -> tuple[str, UrlKind]:

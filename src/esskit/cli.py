@@ -12,6 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from esskit import catalogue as cat
+from esskit.models import named_number
 from esskit.render import (
     DEFAULT_COLUMNS,
     MATCH_FIELDS,
@@ -541,12 +542,7 @@ def open_sheet(
 def _target(catalogue: "Catalogue", target: str) -> "Sheet":
     """The sheet a number names, or the clear best match of a query."""
     text = target.strip()
-    try:
-        cat.parse_number(text)
-    except cat.SheetNotFound:
-        if text.lstrip("+-").isdigit():  # a number, but not one a sheet can have
-            return _sheet(catalogue, text)
-    else:
+    if named_number(text) is not None or text.lstrip("+-").isdigit():  # -5 is a bad number
         return _sheet(catalogue, text)
     from esskit.search import EmptyQuery, clear_leader, find
 

@@ -48,6 +48,20 @@ SourcedField = Literal[
 ]
 
 
+_NUMBER_WORDS = ("fiche", "sheet", "numéro", "numero", "number", "num", "n°", "no.", "no", "#")
+
+
+def named_number(text: str) -> int | None:
+    """The sheet number a user's text names (`13`, `fiche 13`, `n°13`, `#13`, `sheet 13`), or
+    None when it names none (or one of more than nine digits)."""
+    cleaned = text.strip().casefold()
+    for word in _NUMBER_WORDS:
+        cleaned = cleaned.removeprefix(word).strip()
+    if cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= 9:
+        return int(cleaned)
+    return None
+
+
 class Category(StrEnum):
     """The three kinds of document in the kit."""
 

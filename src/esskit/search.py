@@ -20,7 +20,7 @@ from enum import StrEnum
 from functools import cache, lru_cache
 from typing import NamedTuple
 
-from esskit.models import Sheet
+from esskit.models import Sheet, named_number
 
 GENERIC = frozenset(
     {"ess", "economie", "economy", "social", "sociale", "solidaire", "solidarity", "solidarite"}
@@ -51,7 +51,6 @@ _MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe2
 _ELISION = re.compile(r"\b(?:l|d|qu|n|s|c|j|m|t|jusqu|lorsqu|puisqu)'(?=\w)")
 _NONWORD = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")
-_NUMBER_QUERY = re.compile(r"^(?:fiche|sheet|n|no|num|numero|number)*(\d{1,9})$")
 _ESS_PHRASES = (("economie", "sociale", "solidaire"), ("social", "solidarity", "economy"))
 _ESS_WORDS = frozenset({"sse", "solidaire", "economy"})
 # Letters and marks that French and English text holds, spelled so that the prefilter's block
@@ -341,10 +340,9 @@ def _spans(text: str, query: _Query) -> tuple[tuple[int, int], ...]:
 
 def _number_match(sheets: Sequence[Sheet], query: str) -> list[Match]:
     """The sheet a query such as `7`, `fiche 7` or `n°7` names, if there is one."""
-    named = _NUMBER_QUERY.match(fold(query[:MAX_QUERY]).replace(" ", ""))
-    if named is None:
+    number = named_number(query[:MAX_QUERY])
+    if number is None:
         return []
-    number = int(named.group(1))
     return [
         Match(sheet, 100.0, 0, Matched(Field.NUMBER, None, str(number)), {})
         for sheet in sheets
