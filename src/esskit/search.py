@@ -44,22 +44,19 @@ _FUZZY_CUTOFF = 75.0
 _LOOSE_CUTOFF = 60.0
 _MIN_SCORE = 25.0
 
-_TYPOGRAPHY = str.maketrans(
-    {"œ": "oe", "æ": "ae", "ß": "ss", "’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"}
-)
+# How letters and marks of French and English typography are spelled for matching. With them
+# replaced, French and English text is Latin-1, which the search prefilter folds byte by byte.
+_SPELLINGS = {
+    "œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "’": "'", "‘": "'", "ʼ": "'",
+    "`": "'", "´": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "…": "...",
+}  # fmt: skip
+_TYPOGRAPHY = str.maketrans(_SPELLINGS)
 _MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 _ELISION = re.compile(r"\b(?:l|d|qu|n|s|c|j|m|t|jusqu|lorsqu|puisqu)'(?=\w)")
 _NONWORD = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")
 _ESS_PHRASES = (("economie", "sociale", "solidaire"), ("social", "solidarity", "economy"))
 _ESS_WORDS = frozenset({"sse", "solidaire", "economy"})
-# Letters and marks that French and English text holds, spelled so that the prefilter's block
-# is Latin-1 (folded byte by byte) whenever the catalogue's text allows.
-_TYPOGRAPHY_MARKS = (
-    ("œ", "oe"), ("Œ", "OE"), ("æ", "ae"), ("Æ", "AE"), ("ß", "ss"), ("’", "'"), ("‘", "'"),
-    ("“", '"'), ("”", '"'), ("„", '"'), ("–", "-"), ("—", "-"), ("…", "..."), ("•", " "),
-    ("€", "E"),
-)  # fmt: skip
 
 
 class Field(StrEnum):
@@ -151,31 +148,25 @@ def query_terms(query: str) -> list[str]:
 
 
 @cache
-def _quality(term: str, word: str, fuzzy: bool) -> float:
-    """How well a text word matches a query term: 1 same, .9 prefix, then (with `fuzzy`) up to
-    .8 for a close spelling, else 0."""
-    if word == term:
-        return 1.0
-    if len(term) >= 3 and word.startswith(term):
-        return 0.9
-    if fuzzy and len(term) >= 4:
-        from rapidfuzz import fuzz
+def _closeness(term: str, word: str) -> float:
+    """Up to .8 for a word spelled close to the term (a typo), else 0."""
+    from rapidfuzz import fuzz
 
-        similarity = fuzz.ratio(term, word, score_cutoff=_LOOSE_CUTOFF)
-        if similarity:
-            return 0.8 * similarity / 100
-    return 0.0
+    return 0.8 * fuzz.ratio(term, word, score_cutoff=_LOOSE_CUTOFF) / 100
 
 
-def _best_quality(term: str, words: tuple[str, ...], line: str, fuzzy: bool) -> float:
-    """The best `_quality` of any of `words` (`line`: the words joined, after a space)."""
+def _quality(term: str, words: tuple[str, ...], fuzzy: bool, line: str | None = None) -> float:
+    """How well the best of `words` matches a query term: 1 the same word, .9 a word that starts
+    with it, then (with `fuzzy`) up to .8 for a close spelling, else 0. `line` is the words
+    joined after a space, when the caller has it already."""
     if term in words:
         return 1.0
-    if len(term) >= 3 and " " + term in line:  # a word starts with the term
+    line = " " + " ".join(words) if line is None else line
+    if len(term) >= 3 and " " + term in line:
         return 0.9
-    if not fuzzy:
+    if not fuzzy or len(term) < 4:
         return 0.0
-    return max((_quality(term, word, fuzzy) for word in words), default=0.0)
+    return max((_closeness(term, word) for word in words), default=0.0)
 
 
 def _anchors(terms: Iterable[str], query: _Query) -> set[str]:
@@ -215,16 +206,19 @@ def _latin1_fold() -> bytes:
     return bytes(table)
 
 
-def _folded_block(sheets: Sequence[Sheet]) -> bytes:
-    """The searched text of all sheets, one line each, folded to lower-case ASCII letters.
+def _folded_block(sheets: Sequence[Sheet]) -> bytes | None:
+    """The searched text of all sheets, one line each, folded to lower-case ASCII letters; None
+    when a line break inside a sheet's text (never in a validated catalogue) would shift lines.
 
     Text that is Latin-1 once typographic marks are replaced, as French and English are, is
     folded byte by byte at C speed; other text goes through Unicode decomposition.
     """
     block = "\n".join(map(_raw_fields, sheets))
-    for mark, plain in _TYPOGRAPHY_MARKS:
+    for mark, plain in _SPELLINGS.items():
         if mark in block:  # each replace copies the whole block: only when it is needed
             block = block.replace(mark, plain)
+    if block.count("\n") != len(sheets) - 1:
+        return None
     try:
         return block.encode("latin-1").translate(_latin1_fold())
     except UnicodeEncodeError:
@@ -232,12 +226,12 @@ def _folded_block(sheets: Sequence[Sheet]) -> bytes:
         return _MARKS.sub("", decomposed).casefold().encode("utf-8", "replace")
 
 
-def _candidates(sheets: Sequence[Sheet], block: bytes, query: _Query) -> list[int]:
+def _candidates(sheets: Sequence[Sheet], block: bytes | None, query: _Query) -> Iterable[int]:
     """Indexes of the sheets whose folded text holds an anchor of a query term: the only ones
-    worth scoring."""
+    worth scoring (every sheet when there is no block)."""
+    if block is None:
+        return range(len(sheets))
     anchors = _anchors(query.required or query.terms, query)
-    if block.count(b"\n") != len(sheets) - 1:  # a line break inside a title (never validated)
-        return list(range(len(sheets)))
     pattern = re.compile(b"|".join(re.escape(a.encode()) for a in sorted(anchors)))
     found: list[int] = []
     line, position = 0, 0
@@ -295,7 +289,7 @@ def _score(sheet: Sheet, query: _Query) -> tuple[float, int, Matched] | None:
         line = " " + " ".join(words)
         cover = 0.0
         for term in query.terms:
-            quality = _best_quality(term, words, line, query.fuzzy)
+            quality = _quality(term, words, query.fuzzy, line)
             quality = quality if quality >= cutoff else 0.0
             best[term] = max(best[term], quality)
             cover += query.weights[term] * quality
@@ -331,8 +325,7 @@ def _spans(text: str, query: _Query) -> tuple[tuple[int, int], ...]:
         (found.start(), found.end())
         for found in _WORD.finditer(text)
         if any(
-            _quality(term, word, query.fuzzy) >= threshold
-            for word in _normal_word(found.group())
+            _quality(term, _normal_word(found.group()), query.fuzzy) >= threshold
             for term in query.terms
         )
     )
@@ -351,7 +344,7 @@ def _number_match(sheets: Sequence[Sheet], query: str) -> list[Match]:
 
 
 def _score_all(
-    sheets: Sequence[Sheet], block: bytes, query: _Query
+    sheets: Sequence[Sheet], block: bytes | None, query: _Query
 ) -> list[tuple[float, int, int, Matched]]:
     """(score, tier, index, what matched) of every sheet that matches."""
     scored = []
