@@ -191,6 +191,7 @@ def _anchors(terms: Iterable[str], query: _Query) -> set[str]:
 
 
 def _raw_fields(sheet: Sheet) -> str:
+    """The texts of `_fields(sheet)` on one line (spelled out: it runs for every sheet)."""
     keywords = " ".join((*sheet.keywords_fr, *sheet.keywords_en))
     return f"{sheet.title_fr or ''} {sheet.title_en} {keywords}"
 
