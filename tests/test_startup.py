@@ -9,7 +9,7 @@ import sys
 import pytest
 
 PROBE = """
-import runpy, sys
+import gc, runpy, sys
 sys.argv = ["esskit", *sys.argv[1:]]
 try:
     runpy.run_module("esskit", run_name="__main__", alter_sys=True)
@@ -20,7 +20,8 @@ heavy = ("rich", "rapidfuzz", "webbrowser", "esskit.search")
 loaded = sorted({name.split(".")[0] if name.startswith(("rich", "rapidfuzz")) else name
                  for name in sys.modules if name.startswith(heavy)})
 built = adapter.cache_info().currsize > 0
-print(repr({"modules": loaded, "schema_built": built}), file=sys.stderr)
+report = {"modules": loaded, "schema_built": built, "collector_on": gc.isenabled()}
+print(repr(report), file=sys.stderr)
 """
 
 
@@ -50,6 +51,11 @@ def test_machine_output_loads_no_rich_search_or_browser(args: tuple[str, ...]) -
     report = probe(*args)
     assert report["modules"] == [], report
     assert report["schema_built"] is False  # the packaged catalogue is trusted, no validator built
+
+
+def test_commands_run_without_the_cycle_collector() -> None:
+    # it would rescan every record of a large catalogue as it is built and searched
+    assert probe("search", "mobilité", "--json")["collector_on"] is False
 
 
 def test_search_loads_rapidfuzz_only_for_typos() -> None:

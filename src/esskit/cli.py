@@ -3,6 +3,7 @@
 Exit codes: 0 found, 1 nothing found, 2 usage or data error (130 when interrupted).
 """
 
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -596,6 +597,10 @@ def schema() -> None:
 
 def main() -> None:
     """Entry point of the `esskit` command."""
+    # A command lives for a moment and makes no garbage cycles worth collecting, while the cycle
+    # collector would rescan every record of a catalogue as it is built and searched: a third of
+    # the time of a search on 100 000 sheets. Leave it off.
+    gc.disable()
     # A closed stdout or stderr (`esskit open 13 >&-`) is treated like a reader that has gone.
     if sys.stdout is None:
         sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
