@@ -65,6 +65,7 @@ def test_relevance_expected_sheet_in_top3(sheets: Catalogue, query: str, expecte
         ("centres-villes", "centres villes"),
         ("Économie sociale & solidaire", "economie sociale solidaire"),
         ("ruralité(s)", "ruralite s"),
+        ("Łódź, Øresund, Đà Nẵng", "lodz oresund da nang"),  # letters with a stroke
     ],
 )
 def test_fold_removes_case_accents_and_typography(text: str, folded: str) -> None:
@@ -169,6 +170,8 @@ def test_large_catalogue_uses_the_prefilter_and_still_finds(tmp_path: Path) -> N
         ("Le cœur des villes", "coeur"),
         ("Straße und Platz", "strasse"),
         ("Győr et Kraków", "gyor"),
+        ("Łódź et Kraków", "lodz"),
+        ("Øresund", "oresund"),
         ("Ελληνικά τοπικά", "ελληνικα"),
         ("L’économie « sociale »", "economie"),
     ],

@@ -44,11 +44,13 @@ _FUZZY_CUTOFF = 75.0
 _LOOSE_CUTOFF = 60.0
 _MIN_SCORE = 25.0
 
-# How letters and marks of French and English typography are spelled for matching. With them
-# replaced, French and English text is Latin-1, which the search prefilter folds byte by byte.
+# How letters and marks of French and English typography, and letters with a stroke (which
+# Unicode does not decompose), are spelled for matching. With them replaced, French and English
+# text is Latin-1, which the search prefilter folds byte by byte.
 _SPELLINGS = {
     "œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "’": "'", "‘": "'", "ʼ": "'",
     "`": "'", "´": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "…": "...",
+    "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ı": "i",
 }  # fmt: skip
 _TYPOGRAPHY = str.maketrans(_SPELLINGS)
 _MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
