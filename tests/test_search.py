@@ -84,6 +84,16 @@ def test_ess_synonyms_and_connectors_are_one_word() -> None:
     assert query_terms("économie sociale et solidaire & numérique") == ["ess", "numerique"]
     assert query_terms("SSE and digital") == ["ess", "digital"]
     assert query_terms("social and solidarity economy") == ["ess"]
+    for half in ("économie sociale", "économie solidaire", "social economy", "solidarity economy"):
+        assert query_terms(half) == ["ess"], half
+    assert query_terms("finance solidaire") == ["finance", "solidaire"]
+
+
+def test_half_of_the_name_finds_what_the_acronym_finds(sheets: Catalogue) -> None:
+    def numbers(query: str) -> list[int]:
+        return [m.sheet.number for m in find(sheets.sheets, query)]
+
+    assert numbers("économie sociale") == numbers("solidarity economy") == numbers("ESS")
 
 
 def test_generic_words_do_not_decide_the_ranking(sheets: Catalogue) -> None:
@@ -173,7 +183,7 @@ def test_large_catalogue_uses_the_prefilter_and_still_finds(tmp_path: Path) -> N
         ("Łódź et Kraków", "lodz"),
         ("Øresund", "oresund"),
         ("Ελληνικά τοπικά", "ελληνικα"),
-        ("L’économie « sociale »", "economie"),
+        ("L’économie « circulaire »", "economie"),
     ],
 )
 def test_prefilter_keeps_sheets_in_any_script(sheets: Catalogue, title: str, query: str) -> None:

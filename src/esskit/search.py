@@ -57,8 +57,17 @@ _MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe2
 _ELISION = re.compile(r"\b(?:l|d|qu|n|s|c|j|m|t|jusqu|lorsqu|puisqu)'(?=\w)")
 _NONWORD = re.compile(r"[\W_]+")
 _WORD = re.compile(r"[^\W_]+")
-_ESS_PHRASES = (("economie", "sociale", "solidaire"), ("social", "solidarity", "economy"))
-_ESS_WORDS = frozenset({"sse", "solidaire", "economy"})
+# Ways of naming the social and solidarity economy, or its two halves, longest first: each
+# becomes the word `ess`, like the acronyms (`economie sociale` + `solidaire` is `ess` twice over).
+_ESS_PHRASES = (
+    ("social", "solidarity", "economy"),
+    ("economie", "sociale"),
+    ("economie", "solidaire"),
+    ("ess", "solidaire"),
+    ("social", "economy"),
+    ("solidarity", "economy"),
+)
+_ESS_WORDS = frozenset({"sse", *(phrase[-1] for phrase in _ESS_PHRASES)})
 
 
 class Field(StrEnum):
@@ -123,15 +132,17 @@ def _normal_word(word: str) -> tuple[str, ...]:
 
 
 def _merge_ess(tokens: list[str]) -> list[str]:
-    """`economie sociale solidaire` and its English form become `ess`, as does `sse`."""
+    """`economie sociale solidaire`, `economie sociale`, their English forms and `sse` become
+    `ess`."""
     if _ESS_WORDS.isdisjoint(tokens):
         return tokens
     out: list[str] = []
     for token in tokens:
         out.append("ess" if token == "sse" else token)
         for phrase in _ESS_PHRASES:
-            if tuple(out[-3:]) == phrase:
-                out[-3:] = ["ess"]
+            if tuple(out[-len(phrase) :]) == phrase:
+                out[-len(phrase) :] = ["ess"]
+                break
     return out
 
 
