@@ -109,6 +109,13 @@ def test_empty_query_is_a_usage_error(runner: CliRunner, query: str) -> None:
     assert code == 2 and out == "" and err.startswith("esskit: the query is empty")
 
 
+@pytest.mark.parametrize("command", ["search", "open"])
+def test_query_of_common_words_only_is_a_usage_error(runner: CliRunner, command: str) -> None:
+    code, out, err = invoke(runner, command, "de la")
+    assert code == 2 and out == ""
+    assert err.startswith("esskit: the query has only common words") and err.count("\n") == 1
+
+
 def test_search_limit_zero_is_a_usage_error_in_one_line(runner: CliRunner) -> None:
     code, _, err = invoke(runner, "search", "foncier", "--limit", "0")
     assert code == 2 and len(err.strip().splitlines()) == 1 and err.startswith("esskit: ")

@@ -100,7 +100,8 @@ class Match(NamedTuple):
 
 
 class EmptyQuery(ValueError):
-    """The query has nothing to search for (empty, or only punctuation and symbols)."""
+    """The query has nothing to search for (empty, or only punctuation, common words or lone
+    letters)."""
 
 
 def fold(text: str) -> str:
@@ -153,11 +154,9 @@ def tokens(text: str) -> tuple[str, ...]:
 
 
 def query_terms(query: str) -> list[str]:
-    """The words of a query as they are matched (stopwords kept if nothing else is left)."""
-    found = list(tokens(query[:MAX_QUERY]))
-    if not found:
-        found = [_singular(word) for word in fold(query[:MAX_QUERY]).split()]
-    return found
+    """The words of a query as they are matched: no stopwords or lone letters, which no sheet
+    text keeps either."""
+    return list(tokens(query[:MAX_QUERY]))
 
 
 @cache
@@ -386,6 +385,11 @@ def find(
     if named:
         return named
     parsed = _Query.parse(query, loose)
+    if not parsed.terms:
+        raise EmptyQuery(
+            "the query has only common words (such as 'de', 'the') or lone letters: "
+            "give a word of a title, a subject or a sheet number"
+        )
     block = _folded_block(sheets)
     scored = _score_all(sheets, block, parsed)
     if any(tier < 3 for _, tier, _, _ in scored):
