@@ -67,7 +67,11 @@ _ESS_PHRASES = (
     ("social", "economy"),
     ("solidarity", "economy"),
 )
-_ESS_WORDS = frozenset({"sse", *(phrase[-1] for phrase in _ESS_PHRASES)})
+_ESS_ENDINGS: dict[str, list[tuple[str, ...]]] = {}
+"""The phrases by their last word."""
+for _phrase in _ESS_PHRASES:
+    _ESS_ENDINGS.setdefault(_phrase[-1], []).append(_phrase)
+_ESS_WORDS = frozenset({"sse", *_ESS_ENDINGS})
 
 
 class Field(StrEnum):
@@ -140,7 +144,7 @@ def _merge_ess(tokens: list[str]) -> list[str]:
     out: list[str] = []
     for token in tokens:
         out.append("ess" if token == "sse" else token)
-        for phrase in _ESS_PHRASES:
+        for phrase in _ESS_ENDINGS.get(token, ()):
             if tuple(out[-len(phrase) :]) == phrase:
                 out[-len(phrase) :] = ["ess"]
                 break
@@ -258,21 +262,22 @@ def _candidates(sheets: Sequence[Sheet], block: bytes | None, query: _Query) -> 
 
 class _Query(NamedTuple):
     terms: tuple[str, ...]
-    weights: dict[str, float]
+    weights: tuple[float, ...]
+    """Per term: 1, or less for a generic word (unless every word is generic)."""
     loose: bool
     fuzzy: bool
 
     @classmethod
     def parse(cls, query: str, loose: bool) -> _Query:
         terms = tuple(dict.fromkeys(query_terms(query)))
-        weights = {term: _GENERIC_WEIGHT if term in GENERIC else 1.0 for term in terms}
-        if all(weight < 1 for weight in weights.values()):
-            weights = dict.fromkeys(terms, 1.0)
+        weights = tuple(_GENERIC_WEIGHT if term in GENERIC else 1.0 for term in terms)
+        if all(weight < 1 for weight in weights):
+            weights = (1.0,) * len(terms)
         return cls(terms, weights, loose, fuzzy=loose)
 
     @property
     def required(self) -> list[str]:
-        return [term for term in self.terms if self.weights[term] >= 1]
+        return [term for term, weight in zip(self.terms, self.weights, strict=True) if weight >= 1]
 
 
 def _fields(sheet: Sheet) -> list[tuple[Field, str, str]]:
@@ -290,43 +295,80 @@ def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return any(words[i : i + size] == phrase for i in range(len(words) - size + 1))
 
 
-def _score(sheet: Sheet, query: _Query) -> tuple[float, int, Matched] | None:
-    """(score, tier, what matched) for one sheet, or None when it does not match."""
+class _Judged(NamedTuple):
+    """How one title or keyword answers a query."""
+
+    qualities: tuple[float, ...]
+    """Per term: 1 a word, .9 a word prefix, up to .8 a close spelling; 0 below the cut-off."""
+    cover: float
+    """The qualities, weighted."""
+    phrase: float
+    """93 to 100 when the query's words stand together in the text, else 0."""
+
+
+def _judge(is_title: bool, text: str, query: _Query) -> _Judged:
     cutoff = 0.8 * (_LOOSE_CUTOFF if query.loose else _FUZZY_CUTOFF) / 100
-    total = sum(query.weights.values())
-    best = dict.fromkeys(query.terms, 0.0)
+    words = tokens(text)
+    line = " " + " ".join(words)
+    qualities = tuple(
+        quality if (quality := _quality(term, words, query.fuzzy, line)) >= cutoff else 0.0
+        for term in query.terms
+    )
+    phrase = 0.0
+    if _contains(words, query.terms):
+        if words == query.terms:
+            phrase = 100.0 if is_title else 98.0
+        else:
+            phrase = (96.0 if is_title else 93.0) - min(3.0, len(words) / 10)
+    cover = sum(weight * quality for weight, quality in zip(query.weights, qualities, strict=True))
+    return _Judged(qualities, cover, phrase)
+
+
+class _Judge:
+    """Judges the texts of sheets for one query, each keyword once: sheets share their keywords
+    (titles are their own, and are not kept)."""
+
+    def __init__(self, query: _Query) -> None:
+        self.query = query
+        self.keywords: dict[str, _Judged] = {}
+
+    def __call__(self, is_title: bool, text: str) -> _Judged:
+        if is_title:
+            return _judge(True, text, self.query)
+        judged = self.keywords.get(text)
+        if judged is None:
+            judged = self.keywords[text] = _judge(False, text, self.query)
+        return judged
+
+
+def _score(sheet: Sheet, judge: _Judge) -> tuple[float, int, Matched] | None:
+    """(score, tier, what matched) for one sheet, or None when it does not match."""
+    query = judge.query
+    best = [0.0] * len(query.terms)
     phrase_score, phrase_kinds = 0.0, set()
     matched, matched_cover = None, 0.0
     for field, lang, text in _fields(sheet):
-        words = tokens(text)
-        line = " " + " ".join(words)
-        cover = 0.0
-        for term in query.terms:
-            quality = _quality(term, words, query.fuzzy, line)
-            quality = quality if quality >= cutoff else 0.0
-            best[term] = max(best[term], quality)
-            cover += query.weights[term] * quality
-        if cover > matched_cover:
-            matched, matched_cover = Matched(field, lang, text), cover
-        if _contains(words, query.terms):
-            is_title = field is Field.TITLE
-            if tuple(words) == query.terms:
-                value = 100.0 if is_title else 98.0
-            else:
-                value = (96.0 if is_title else 93.0) - min(3.0, len(words) / 10)
+        judged = judge(field is Field.TITLE, text)
+        if not judged.cover:
+            continue
+        best = list(map(max, best, judged.qualities))
+        if judged.cover > matched_cover:
+            matched, matched_cover = Matched(field, lang, text), judged.cover
+        if judged.phrase:
             phrase_kinds.add(field)
-            phrase_score = max(phrase_score, value)
+            phrase_score = max(phrase_score, judged.phrase)
     if matched is None:
         return None
-    coverage = sum(query.weights[term] * best[term] for term in query.terms) / total
     if phrase_score:
         bonus = 1.5 if len(phrase_kinds) == 2 else 0.0  # in a title and in a keyword
         return min(100.0, phrase_score + bonus), 1, matched
-    if all(best[term] >= 0.9 for term in query.required):
+    coverage = sum(map(float.__mul__, query.weights, best)) / sum(query.weights)
+    required = [quality for quality, weight in zip(best, query.weights, strict=True) if weight >= 1]
+    if all(quality >= 0.9 for quality in required):
         return 60 + 29 * coverage, 2, matched
     score = 59 * coverage
     floor = _MIN_SCORE * (0.6 if query.loose else 1.0)
-    if score >= floor and any(best[term] > 0 for term in query.required):
+    if score >= floor and any(required):
         return score, 3, matched
     return None
 
@@ -361,8 +403,9 @@ def _score_all(
 ) -> list[tuple[float, int, int, Matched]]:
     """(score, tier, index, what matched) of every sheet that matches."""
     scored = []
+    judge = _Judge(query)
     for index in _candidates(sheets, block, query):
-        result = _score(sheets[index], query)
+        result = _score(sheets[index], judge)
         if result is not None:
             score, tier, matched = result
             scored.append((round(score, 1), tier, index, matched))
