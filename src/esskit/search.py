@@ -67,10 +67,10 @@ _ESS_PHRASES = (
     ("social", "economy"),
     ("solidarity", "economy"),
 )
-_ESS_ENDINGS: dict[str, list[tuple[str, ...]]] = {}
-"""The phrases by their last word."""
-for _phrase in _ESS_PHRASES:
-    _ESS_ENDINGS.setdefault(_phrase[-1], []).append(_phrase)
+_ESS_ENDINGS = {  # the phrases by their last word, longest first
+    last: [phrase for phrase in _ESS_PHRASES if phrase[-1] == last]
+    for last in dict.fromkeys(phrase[-1] for phrase in _ESS_PHRASES)
+}
 _ESS_WORDS = frozenset({"sse", *_ESS_ENDINGS})
 
 
@@ -362,7 +362,7 @@ def _score(sheet: Sheet, judge: _Judge) -> tuple[float, int, Matched] | None:
     if phrase_score:
         bonus = 1.5 if len(phrase_kinds) == 2 else 0.0  # in a title and in a keyword
         return min(100.0, phrase_score + bonus), 1, matched
-    coverage = sum(map(float.__mul__, query.weights, best)) / sum(query.weights)
+    coverage = sum(w * q for w, q in zip(query.weights, best, strict=True)) / sum(query.weights)
     required = [quality for quality, weight in zip(best, query.weights, strict=True) if weight >= 1]
     if all(quality >= 0.9 for quality in required):
         return 60 + 29 * coverage, 2, matched
