@@ -198,6 +198,25 @@ def test_prefilter_keeps_sheets_in_any_script(sheets: Catalogue, title: str, que
     assert 99 in [m.sheet.number for m in results]
 
 
+def test_every_way_of_writing_ess_is_found(sheets: Catalogue) -> None:
+    names = (
+        "L’économie solidaire", "Solidarity economy", "Économie sociale", "SSE", "Social economy"
+    )  # fmt: skip
+    targets = [
+        replace(sheets.sheets[13], number=100 + i, title_fr=f"{name} en Bretagne",
+                title_en="Brittany", keywords_fr=(), keywords_en=())
+        for i, name in enumerate(names)
+    ]  # fmt: skip
+    found = {m.sheet.number for m in find([*sheets.sheets, *targets], "ESS", limit=None)}
+    assert found >= {target.number for target in targets}
+
+
+def test_a_word_of_the_name_finds_ess_sheets_after_its_own(sheets: Catalogue) -> None:
+    numbers = [m.sheet.number for m in find(sheets.sheets, "économie", limit=None)]
+    assert numbers[0] == 22  # "économie circulaire"
+    assert {0, 2, 6, 18} <= set(numbers[1:])  # titles that say "économie sociale et solidaire"
+
+
 def test_unvalidated_line_breaks_do_not_confuse_the_prefilter(sheets: Catalogue) -> None:
     broken = replace(sheets.sheets[0], title_fr="Deux\nlignes")
     results = find([broken, *sheets.sheets[1:]], "foncier")

@@ -72,6 +72,8 @@ _ESS_ENDINGS = {  # the phrases by their last word, longest first
     for last in dict.fromkeys(phrase[-1] for phrase in _ESS_PHRASES)
 }
 _ESS_WORDS = frozenset({"sse", *_ESS_ENDINGS})
+_ESS_ANCHORS = ("ess", "sse", "social", "solida")
+"""Every way of writing ESS above holds one of these."""
 
 
 class Field(StrEnum):
@@ -173,12 +175,12 @@ def _closeness(term: str, word: str) -> float:
 
 def _quality(term: str, words: tuple[str, ...], fuzzy: bool, line: str | None = None) -> float:
     """How well the best of `words` matches a query term: 1 the same word, .9 a word that starts
-    with it, then (with `fuzzy`) up to .8 for a close spelling, else 0. `line` is the words
-    joined after a space, when the caller has it already."""
+    with it (or ESS, for a word of its name), then (with `fuzzy`) up to .8 for a close spelling,
+    else 0. `line` is the words joined after a space, when the caller has it already."""
     if term in words:
         return 1.0
     line = " " + " ".join(words) if line is None else line
-    if len(term) >= 3 and " " + term in line:
+    if len(term) >= 3 and " " + term in line or term in GENERIC and "ess" in words:
         return 0.9
     if not fuzzy or len(term) < 4:
         return 0.0
@@ -194,9 +196,11 @@ def _anchors(terms: Iterable[str], query: _Query) -> set[str]:
     """
     anchors: set[str] = set()
     for term in terms:
-        if term == "ess":  # also written out in full, or as SSE
-            anchors.update(("ess", "sse", "social"))
-        elif not query.fuzzy:
+        if term in GENERIC:  # ESS however it is written, which the words of its name match too
+            anchors.update(_ESS_ANCHORS)
+            if term == "ess":
+                continue
+        if not query.fuzzy:
             anchors.add(term[:-1] if len(term) > 3 and term.endswith(("y", "l")) else term)
         elif len(term) < 4:
             anchors.add(term)
