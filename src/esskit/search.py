@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from functools import cache, lru_cache
+from itertools import chain
 from typing import NamedTuple
 
 from esskit.models import Sheet, named_number
@@ -156,7 +157,7 @@ def _merge_ess(tokens: list[str]) -> list[str]:
 @lru_cache(maxsize=65_536)
 def tokens(text: str) -> tuple[str, ...]:
     """The words of a text as they are matched."""
-    return tuple(_merge_ess([part for word in _WORD.findall(text) for part in _normal_word(word)]))
+    return tuple(_merge_ess(list(chain.from_iterable(map(_normal_word, _WORD.findall(text))))))
 
 
 def query_terms(query: str) -> list[str]:
@@ -256,11 +257,12 @@ def _candidates(sheets: Sequence[Sheet], block: bytes | None, query: _Query) -> 
     pattern = re.compile(b"|".join(re.escape(a.encode()) for a in sorted(anchors)))
     found: list[int] = []
     line, position = 0, 0
-    for hit in pattern.finditer(block):
+    hit = pattern.search(block)
+    while hit is not None:
         line += block.count(b"\n", position, hit.start())
-        position = hit.start()
-        if not found or found[-1] != line:
-            found.append(line)
+        found.append(line)
+        position = block.find(b"\n", hit.end())  # the line holds one: look on from the next
+        hit = pattern.search(block, position) if position >= 0 else None
     return found
 
 
