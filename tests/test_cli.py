@@ -256,3 +256,18 @@ def test_every_command_has_help_text() -> None:
     group = typer.main.get_command(app)
     for name, command in group.commands.items():  # type: ignore[attr-defined]
         assert command.help and command.help.strip(), name
+
+
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [
+        ("search", "[default: table on a terminal, plain when piped]"),
+        ("list", "[default: from LANG; both when it is neither fr nor en]"),
+        ("validate", "[default: the packaged one]"),
+        ("open", "[env var: ESSKIT_CATALOGUE]"),
+    ],
+)
+def test_help_keeps_bracketed_notes(runner: CliRunner, command: str, shown: str) -> None:
+    # Rich would take an unescaped "[...]" for markup and drop it
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "400"})
+    assert shown in " ".join(result.stdout.split())

@@ -270,7 +270,7 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="Output format [default: table on a terminal, plain when piped].",
+        help="Output format \\[default: table on a terminal, plain when piped].",
         show_default=False,
         case_sensitive=False,
     ),
@@ -290,7 +290,7 @@ LangOption = Annotated[
     Lang | None,
     typer.Option(
         "--lang",
-        help="Titles a table shows [default: from LANG; both when it is neither fr nor en].",
+        help="Titles a table shows \\[default: from LANG; both when it is neither fr nor en].",
         show_default=False,
         case_sensitive=False,
     ),
@@ -569,7 +569,7 @@ def validate(
         str | None,
         typer.Argument(
             metavar="[PATH]",
-            help="Catalogue file to check [default: the packaged one].",
+            help="Catalogue file to check \\[default: the packaged one].",
             show_default=False,
         ),
     ] = None,
