@@ -271,3 +271,17 @@ def test_help_keeps_bracketed_notes(runner: CliRunner, command: str, shown: str)
     # Rich would take an unescaped "[...]" for markup and drop it
     result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "400"})
     assert shown in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [
+        ("search", "esskit search [OPTIONS] [QUERY]"),
+        ("show", "esskit show [OPTIONS] {NUMBER}"),
+        ("open", "esskit open [OPTIONS] {NUMBER|QUERY}"),
+        ("validate", "esskit validate [OPTIONS] [PATH]"),
+    ],
+)
+def test_usage_names_the_arguments(runner: CliRunner, command: str, usage: str) -> None:
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "400"}, prog_name="esskit")
+    assert f"Usage: {usage}" in " ".join(result.stdout.split())

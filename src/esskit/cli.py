@@ -413,7 +413,12 @@ def list_sheets(
 def search(
     ctx: typer.Context,
     query: Annotated[
-        str, typer.Argument(help="Words of a title or subject, in French or English, or a number.")
+        str,
+        typer.Argument(
+            metavar="QUERY",
+            help="Words of a title or subject, in French or English, or a number.",
+            show_default=False,
+        ),
     ] = "",
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, max=10_000, help="Most results to show.")
@@ -568,7 +573,7 @@ def validate(
     path: Annotated[
         str | None,
         typer.Argument(
-            metavar="[PATH]",
+            metavar="PATH",
             help="Catalogue file to check \\[default: the packaged one].",
             show_default=False,
         ),
