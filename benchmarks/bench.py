@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import random
-import shutil
 import statistics
 import subprocess
 import sys
@@ -69,12 +68,10 @@ HEAVIER_QUERIES = (
 
 
 def esskit() -> list[str]:
-    """The installed command beside this Python, else `python -m esskit`."""
+    """The `esskit` script installed with this Python (not another one on PATH), else
+    `python -m esskit`."""
     script = Path(sys.executable).parent / "esskit"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("esskit")
-    return [found] if found else [sys.executable, "-m", "esskit"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "esskit"]
 
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:

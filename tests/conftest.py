@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -97,12 +96,10 @@ def shell(line: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 
 
 def esskit_command() -> list[str]:
-    """The installed `esskit` script (beside this Python), else `python -m esskit`."""
+    """The `esskit` script installed with this Python (not another one on PATH), else
+    `python -m esskit`."""
     script = Path(sys.executable).parent / "esskit"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("esskit")
-    return [found] if found else [sys.executable, "-m", "esskit"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "esskit"]
 
 
 @pytest.fixture
