@@ -67,6 +67,41 @@ def test_validate_lists_every_problem_with_locations(runner: CliRunner, tmp_path
     assert "sheets[1].links.citego" in lines[2]
 
 
+def test_millions_of_bad_items_cost_one_report(runner: CliRunner, tmp_path: Path) -> None:
+    # each bad item would be a report of its own: the lists stop at the first one
+    path = tmp_path / "ones.json"
+    path.write_text('{"kit": {}, "sheets": [' + ",".join(["1"] * 1_000_000) + "]}")
+    with pytest.raises(cat.CatalogueError) as caught:
+        cat.load(path)
+    assert len(caught.value.problems) < 10
+    result = runner.invoke(app, ["list", "--catalogue", str(path)])
+    assert result.exit_code == 2 and one_line_error(result.stderr)
+
+
+def test_validate_lists_the_first_hundred_problems_and_says_there_are_more(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = write_catalogue(
+        tmp_path / "bad.json",
+        [{"number": n, "category": "nope", "title_en": "A"} for n in range(150)],
+    )
+    result = runner.invoke(app, ["validate", str(path)])
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 2 and len(lines) == cat.MAX_PROBLEMS + 1
+    assert lines[0].endswith("sheets[0].category: unknown value 'nope' (expected 'intro', "
+                             "'lever' or 'thematic')")  # fmt: skip
+    assert "sheets[99].category" in lines[99]
+    assert lines[-1].endswith("bad.json: only the first 100 problems are listed")
+
+
+def test_thousands_of_unknown_fields_are_not_a_catalogue(runner: CliRunner, tmp_path: Path) -> None:
+    path = write_catalogue(tmp_path / "fields.json", [], **{f"field{n}": 1 for n in range(5_000)})
+    for args in (["validate", str(path)], ["list", "--catalogue", str(path)]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and one_line_error(result.stderr.splitlines()[0] + "\n")
+        assert "does not look like a catalogue (5,001 problems)" in result.stderr
+
+
 @pytest.mark.parametrize(
     ("make", "fragment"),
     [

@@ -28,7 +28,7 @@ from esskit.models import (
 )
 
 if TYPE_CHECKING:
-    from pydantic import TypeAdapter, ValidationError
+    from pydantic import TypeAdapter
     from pydantic_core import ErrorDetails
 
 KIT_HOSTS: tuple[str, ...] = ("socioeco.org", "citego.org", "rtes.fr", "ripess.eu")
@@ -44,6 +44,13 @@ LINK_FIELDS = ("socioeco", "citego", "rtes")
 
 MAX_BYTES = 64 * 1024 * 1024
 """Largest catalogue file read (64 MiB: about 150 000 sheets in the kit's format)."""
+
+MAX_PROBLEMS = 100
+"""Most problems listed for one file; the sheets after them are not looked at."""
+
+_MAX_ERRORS = 1_000
+"""More validation errors than this at once cannot come from a catalogue with mistakes: every
+collection stops at its first bad item, so only thousands of unknown fields get there."""
 
 SEARCH_URL = f"https://{SEARCH_HOST}/?q="
 """Web search used for a sheet that has no page of its own, restricted to socioeco.org."""
@@ -247,18 +254,17 @@ def _message(error: ErrorDetails) -> str:
     return str(error["msg"]).removeprefix("Value error, ").replace("Input should be", "expected")
 
 
-def describe(exc: ValidationError) -> list[str]:
-    """Every problem in a ValidationError, each as `location: message`."""
-    errors = exc.errors(include_url=False)
+def describe(errors: list[ErrorDetails], prefix: tuple[int | str, ...] = ()) -> list[str]:
+    """Every problem in pydantic's errors, each as `location: message` (under `prefix`)."""
     problems = []
     for error in errors:
-        loc = tuple(error["loc"])
+        loc = (*prefix, *error["loc"])
         if error["type"] == "json_invalid":
             problems.append(_message(error))
             continue
         # pydantic adds a "too short" for a list whose every item failed: the items say it better
         if error["type"] == "too_short" and any(
-            other is not error and tuple(other["loc"])[: len(loc)] == loc for other in errors
+            other is not error and (*prefix, *other["loc"])[: len(loc)] == loc for other in errors
         ):
             continue
         message = _message(error)
@@ -276,36 +282,93 @@ def adapter() -> TypeAdapter[Catalogue]:
     return TypeAdapter(Catalogue)
 
 
+@cache
+def _sheet_adapter() -> TypeAdapter[Sheet]:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Sheet)
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the catalogue file format."""
     return adapter().json_schema()
 
 
-def validate_bytes(data: bytes, policy: Policy, where: str) -> Catalogue:
-    """Validate a catalogue file's content, or raise a CatalogueError listing every problem."""
+def validate_bytes(
+    data: bytes, policy: Policy, where: str, *, every_problem: bool = False
+) -> Catalogue:
+    """Validate a catalogue file's content, or raise a CatalogueError: with its first problem, or
+    with every problem (up to MAX_PROBLEMS) when asked."""
     from pydantic import ValidationError
 
     try:
         catalogue = adapter().validate_json(data)
     except ValidationError as exc:
+        if exc.error_count() > _MAX_ERRORS:  # thousands of unknown fields, say
+            raise CatalogueError(
+                f"{where} does not look like a catalogue ({exc.error_count():,} problems)"
+            ) from None
+        errors = exc.errors(include_url=False)
         # the JSON parser stops at a bad byte too: say so in plain words
-        not_utf8 = _utf8_problem(data) if exc.errors()[0]["type"] == "json_invalid" else None
+        not_utf8 = _utf8_problem(data) if errors[0]["type"] == "json_invalid" else None
         if not_utf8 is not None:
             raise CatalogueError(f"{where} {not_utf8}") from None
-        problems = describe(exc)
-        located = {problem.partition(": ")[0] for problem in problems}
-        problems += [  # links the policy refuses, where the types found nothing wrong
-            problem
-            for problem in _link_problems(_links_in_json(data), policy)
-            if problem.partition(": ")[0] not in located
-        ]
-        raise CatalogueError(f"{where}: {problems[0]}", problems) from None
+        problems = describe(errors)
+        if every_problem:
+            sheets = _raw_sheets(data)
+            # one more than is listed, to know whether there are more
+            problems += _later_sheet_problems(sheets, errors, MAX_PROBLEMS + 1 - len(problems))
+            located = {problem.partition(": ")[0] for problem in problems}
+            problems += [  # links the policy refuses, where the types found nothing wrong
+                problem
+                for problem in _link_problems(_links_in_json(sheets), policy)
+                if problem.partition(": ")[0] not in located
+            ]
+        raise CatalogueError(f"{where}: {problems[0]}", _at_most(problems)) from None
     except (ValueError, RecursionError) as exc:
         raise CatalogueError(f"{where}: cannot be read as a catalogue ({exc})") from None
     problems = _link_problems(_links_in_sheets(catalogue.sheets), policy)
     if problems:
-        raise CatalogueError(f"{where}: {problems[0]}", problems)
+        raise CatalogueError(f"{where}: {problems[0]}", _at_most(problems))
     return catalogue
+
+
+def _raw_sheets(data: bytes) -> list[Any]:
+    """The `sheets` array of a file that failed validation, as far as its shape lets it be read."""
+    from pydantic_core import from_json
+
+    try:
+        raw = from_json(data)
+    except ValueError:
+        return []
+    sheets = raw.get("sheets") if isinstance(raw, dict) else None
+    return sheets if isinstance(sheets, list) else []
+
+
+def _later_sheet_problems(sheets: list[Any], errors: list[ErrorDetails], limit: int) -> list[str]:
+    """The problems of the sheets after the one where validation stopped, up to `limit`."""
+    from pydantic import ValidationError
+    from pydantic_core import to_json
+
+    stopped = [loc[1] for error in errors if len(loc := error["loc"]) > 1 and loc[0] == "sheets"]
+    if not stopped or not isinstance(stopped[0], int):  # stopped elsewhere, or at the array
+        return []
+    problems: list[str] = []
+    for index in range(stopped[0] + 1, len(sheets)):
+        if len(problems) >= limit:
+            break
+        try:
+            _sheet_adapter().validate_json(to_json(sheets[index]))
+        except ValidationError as exc:
+            problems += describe(exc.errors(include_url=False), ("sheets", index))
+    return problems
+
+
+def _at_most(problems: list[str]) -> list[str]:
+    """The first MAX_PROBLEMS problems, and a last line saying when there are more."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    return [*problems[:MAX_PROBLEMS], f"only the first {MAX_PROBLEMS} problems are listed"]
 
 
 Link = tuple[int, str, str]
@@ -320,16 +383,9 @@ def _links_in_sheets(sheets: Iterable[Sheet]) -> Iterator[Link]:
                 yield index, name, url
 
 
-def _links_in_json(data: bytes) -> Iterator[Link]:
-    """The links of a file that failed validation, as far as its shape lets them be read."""
-    from pydantic_core import from_json
-
-    try:
-        raw = from_json(data)
-    except ValueError:
-        return
-    sheets = raw.get("sheets") if isinstance(raw, dict) else None
-    for index, sheet in enumerate(sheets if isinstance(sheets, list) else []):
+def _links_in_json(sheets: list[Any]) -> Iterator[Link]:
+    """The links of sheets read from a file that failed validation, where they can be read."""
+    for index, sheet in enumerate(sheets):
         links = sheet.get("links") if isinstance(sheet, dict) else None
         if not isinstance(links, dict):
             continue
@@ -378,9 +434,10 @@ def load(path: Path | str | None = None, policy: Policy | None = None) -> Catalo
 
 
 def check(path: Path | str | None = None, policy: Policy | None = None) -> Catalogue:
-    """Fully validate a catalogue file (the packaged one when no path is given)."""
+    """Fully validate a catalogue file (the packaged one when no path is given), listing every
+    problem (up to MAX_PROBLEMS)."""
     target = Path(path) if path else packaged_path()
-    return validate_bytes(_read(target), policy or Policy(), str(target))
+    return validate_bytes(_read(target), policy or Policy(), str(target), every_problem=True)
 
 
 def get_sheet(catalogue: Catalogue, number: int) -> Sheet:

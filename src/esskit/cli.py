@@ -579,7 +579,7 @@ def validate(
         ),
     ] = None,
 ) -> None:
-    """Check a catalogue file and report every problem, each with its location."""
+    """Check a catalogue file and report its problems (up to 100), each with its location."""
     target = path or _settings(ctx).catalogue
     try:
         loaded = cat.check(target, _settings(ctx).policy)

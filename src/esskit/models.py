@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, FailFast, Field, StringConstraints
 
 # Characters that must never reach a terminal or a browser from catalogue text: C0 and C1 controls,
 # DEL, and the bidirectional overrides that can make text read differently from what it is.
@@ -48,6 +48,13 @@ SourcedField = Literal[
 ]
 
 
+# Every collection stops at its first bad item: a hostile file of millions of bad items would
+# otherwise cost gigabytes of error reports (`esskit validate` looks at the sheets after it).
+Keywords = Annotated[tuple[Keyword, ...], FailFast()]
+Sources = Annotated[tuple[SourceUrl, ...], FailFast()]
+FieldSources = Annotated[dict[SourcedField, SourceUrl], FailFast()]
+
+
 _NUMBER_WORDS = ("fiche", "sheet", "numéro", "numero", "number", "num", "n°", "no.", "no", "#")
 
 
@@ -85,8 +92,14 @@ class UrlKind(StrEnum):
 _STRICT = ConfigDict(extra="forbid", strict=True)
 
 
-def _unique_numbers(sheets: tuple[Sheet, ...]) -> tuple[Sheet, ...]:
-    """The sheets, provided that no number is used twice."""
+def _sheet_list(sheets: tuple[Sheet, ...]) -> tuple[Sheet, ...]:
+    """The sheets, provided that there is one at least and that no number is used twice.
+
+    (Checked here rather than with `min_length`, which would copy every sheet of a file into its
+    error report when validation stops at a bad sheet.)
+    """
+    if not sheets:
+        raise ValueError("needs at least 1 item")
     if len({sheet.number for sheet in sheets}) == len(sheets):
         return sheets
     seen: set[int] = set()
@@ -120,12 +133,12 @@ class Sheet:
     title_en: Title
     title_fr: Title | None = None
     summary_fr: Paragraph | None = None
-    keywords_fr: tuple[Keyword, ...] = ()
-    keywords_en: tuple[Keyword, ...] = ()
+    keywords_fr: Keywords = ()
+    keywords_en: Keywords = ()
     published: Month | None = None
     links: Links = field(default_factory=Links)
-    sources: tuple[SourceUrl, ...] = ()
-    field_sources: dict[SourcedField, SourceUrl] = field(default_factory=dict)
+    sources: Sources = ()
+    field_sources: FieldSources = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -143,7 +156,7 @@ class Kit:
     publisher: Title
     edition: Annotated[int, Field(ge=1900, le=2999)]
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
-    sources: tuple[SourceUrl, ...] = ()
+    sources: Sources = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,4 +166,9 @@ class Catalogue:
     __pydantic_config__ = _STRICT
 
     kit: Kit
-    sheets: Annotated[tuple[Sheet, ...], Field(min_length=1), AfterValidator(_unique_numbers)]
+    sheets: Annotated[
+        tuple[Sheet, ...],
+        FailFast(),
+        AfterValidator(_sheet_list),
+        Field(json_schema_extra={"minItems": 1}),
+    ]
