@@ -1,0 +1,49 @@
+"""The README's examples show what the command prints today."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from esskit.cli import app
+
+README = Path(__file__).parents[1] / "README.md"
+
+
+def examples() -> list[tuple[str, list[str]]]:
+    """Each `$ esskit ...` line of the README's console blocks (without a pipe or a redirection),
+    with the lines shown under it."""
+    text = README.read_text("utf-8")
+    found = []
+    for block in re.findall(r"^```console\n(.*?)^```$", text, re.S | re.M):
+        command, shown = "", []
+        for line in [*block.splitlines(), "$"]:
+            if not line.startswith("$"):
+                shown += [line.rstrip()] if line.strip() else []
+                continue
+            if command.startswith("esskit ") and shown and not re.search(r"[|>]", command):
+                found.append((command, shown))
+            command, shown = line[1:].strip(), []
+    return found
+
+
+def test_the_readme_has_examples() -> None:
+    assert len(examples()) >= 4
+
+
+@pytest.mark.parametrize(("command", "shown"), examples(), ids=[c for c, _ in examples()])
+def test_readme_example(runner: CliRunner, command: str, shown: list[str]) -> None:
+    args = shlex.split(command)[1:]
+    if shown[0].startswith("N°"):  # drawn at a terminal: a table
+        args += ["--format", "table"]
+    result = runner.invoke(app, args, env={"COLUMNS": "120", "NO_COLOR": "1"})
+    if shown[0] in ("[", "{"):  # indented at a terminal, on one line when piped
+        assert json.loads(result.stdout) == json.loads("\n".join(shown))
+        return
+    printed = [line.rstrip() for line in (result.stdout + result.stderr).splitlines()]
+    assert [line for line in printed if line] == shown
