@@ -181,7 +181,7 @@ def _quality(term: str, words: tuple[str, ...], fuzzy: bool, line: str | None = 
     if term in words:
         return 1.0
     line = " " + " ".join(words) if line is None else line
-    if len(term) >= 3 and " " + term in line or term in GENERIC and "ess" in words:
+    if (len(term) >= 3 and " " + term in line) or (term in GENERIC and "ess" in words):
         return 0.9
     if not fuzzy or len(term) < 4:
         return 0.0
