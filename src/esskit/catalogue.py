@@ -222,8 +222,6 @@ def _message(error: ErrorDetails) -> str:
         return "missing field"
     if kind in _TYPE_MESSAGES:
         return _TYPE_MESSAGES[kind]
-    if kind == "too_short":
-        return f"needs at least {ctx.get('min_length', 1)} item"
     if kind == "string_too_long":
         return f"text is too long (over {ctx.get('max_length')} characters)"
     if kind in ("extra_forbidden", "unexpected_keyword_argument"):
@@ -261,11 +259,6 @@ def describe(errors: list[ErrorDetails], prefix: tuple[int | str, ...] = ()) -> 
         loc = (*prefix, *error["loc"])
         if error["type"] == "json_invalid":
             problems.append(_message(error))
-            continue
-        # pydantic adds a "too short" for a list whose every item failed: the items say it better
-        if error["type"] == "too_short" and any(
-            other is not error and (*prefix, *other["loc"])[: len(loc)] == loc for other in errors
-        ):
             continue
         message = _message(error)
         if loc and loc[-1] == "[key]":
@@ -350,11 +343,13 @@ def _later_sheet_problems(sheets: list[Any], errors: list[ErrorDetails], limit: 
     from pydantic import ValidationError
     from pydantic_core import to_json
 
-    stopped = [loc[1] for error in errors if len(loc := error["loc"]) > 1 and loc[0] == "sheets"]
-    if not stopped or not isinstance(stopped[0], int):  # stopped elsewhere, or at the array
+    # the index of the sheet where validation stopped (None: it stopped elsewhere)
+    locs = (error["loc"] for error in errors)
+    stopped = next((loc[1] for loc in locs if len(loc) > 1 and loc[0] == "sheets"), None)
+    if not isinstance(stopped, int):
         return []
     problems: list[str] = []
-    for index in range(stopped[0] + 1, len(sheets)):
+    for index in range(stopped + 1, len(sheets)):
         if len(problems) >= limit:
             break
         try:
