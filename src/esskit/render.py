@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_json as to_json_bytes
 
-from esskit.models import Category, Sheet, UrlKind
+from esskit.models import Category, Links, Sheet, UrlKind
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -96,12 +96,7 @@ def sheet_record(sheet: Sheet, url: str, url_kind: UrlKind) -> Record:
         "keywords_fr": list(sheet.keywords_fr),
         "keywords_en": list(sheet.keywords_en),
         "published": sheet.published,
-        "links": {
-            "socioeco": sheet.links.socioeco,
-            "citego": sheet.links.citego,
-            "rtes": sheet.links.rtes,
-            "pdf": sheet.links.pdf,
-        },
+        "links": {name: getattr(sheet.links, name) for name in Links.__dataclass_fields__},
         "sources": list(sheet.sources),
         "field_sources": dict(sheet.field_sources),
     }
