@@ -201,9 +201,16 @@ def _fields(spec: str | None, available: Sequence[str]) -> list[str] | None:
         fail(str(exc))
 
 
-def _pretty() -> bool:
-    """Indent JSON for a person at a terminal; scripts get one line."""
-    return sys.stdout.isatty()
+def _emit_records(
+    records: list[dict[str, Any]],
+    output: Format,
+    fields: Sequence[str] | None,
+    *,
+    single: bool = False,
+) -> None:
+    """Print records in a machine format; JSON is indented for a person at a terminal, on one
+    line for scripts."""
+    _emit(machine_output(records, output, fields, single=single, pretty=sys.stdout.isatty()))
 
 
 def _lang(lang: Lang | None) -> Lang:
@@ -406,7 +413,7 @@ def list_sheets(
 
         _emit_rich(sheets_table(sheets, _lang(lang)))
     else:
-        _emit(machine_output([_record(s) for s in sheets], output, selected, pretty=_pretty()))
+        _emit_records([_record(s) for s in sheets], output, selected)
 
 
 @app.command()
@@ -458,7 +465,7 @@ def search(
     columns = selected if selected is not None else None
     if columns is None and output not in (Format.JSON, Format.JSONL):
         columns = ["number", "score", *DEFAULT_COLUMNS[1:]]
-    _emit(machine_output(records, output, columns, pretty=_pretty()))
+    _emit_records(records, output, columns)
 
 
 def _no_match(sheets: Sequence["Sheet"], query: str) -> NoReturn:
@@ -495,7 +502,7 @@ def show(
         url, kind = cat.sheet_url(sheet)
         _emit_rich(sheet_panel(sheet, url, kind))
     else:
-        _emit(machine_output([_record(sheet)], output, selected, single=True, pretty=_pretty()))
+        _emit_records([_record(sheet)], output, selected, single=True)
 
 
 @app.command("open", context_settings=_NUMBER_CONTEXT)
