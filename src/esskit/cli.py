@@ -458,11 +458,8 @@ def search(
 
         _emit_rich(sheets_table([m.sheet for m in matches], _lang(lang), matches))
         return
-    records = []
-    for match in matches:
-        url, kind = cat.sheet_url(match.sheet)
-        records.append(match_record(match, url, kind))
-    columns = selected if selected is not None else None
+    records = [match_record(match, *cat.sheet_url(match.sheet)) for match in matches]
+    columns = selected
     if columns is None and output not in (Format.JSON, Format.JSONL):
         columns = ["number", "score", *DEFAULT_COLUMNS[1:]]
     _emit_records(records, output, columns)
