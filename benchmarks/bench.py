@@ -175,7 +175,7 @@ def scale(
             search = [*esskit(), "search", "--json", "--catalogue", str(path)]
             median, peak = median_run([*search, SCALE_QUERY], rounds)
             rows.append((count, path.stat().st_size / 2**20, median, peak))
-        for query, cost in HEAVIER_QUERIES:
+        for query, cost in HEAVIER_QUERIES:  # on the largest catalogue, the last one made
             heavier.append((query, cost, *median_run([*search, query], rounds)))
     return rows, heavier
 
