@@ -20,6 +20,7 @@ from esskit.models import (
     URL_PATTERN,
     Catalogue,
     Category,
+    GlossaryEntry,
     Kit,
     Links,
     Sheet,
@@ -411,7 +412,11 @@ def _construct(raw: dict[str, Any]) -> Catalogue:
         sheets.append(Sheet(**values))
     kit = dict(raw["kit"])
     kit["sources"] = tuple(kit.get("sources", ()))
-    return Catalogue(kit=Kit(**kit), sheets=tuple(sheets))
+    glossary = tuple(
+        GlossaryEntry(**{**entry, "sheets": tuple(entry.get("sheets", ()))})
+        for entry in raw.get("glossary", ())
+    )
+    return Catalogue(kit=Kit(**kit), sheets=tuple(sheets), glossary=glossary)
 
 
 def load(path: Path | str | None = None, policy: Policy | None = None) -> Catalogue:

@@ -160,6 +160,19 @@ class Kit:
 
 
 @dataclass(frozen=True, slots=True)
+class GlossaryEntry:
+    """An acronym or abbreviation of the field, its official expansion, and the sheets it leads
+    to."""
+
+    __pydantic_config__ = _STRICT
+
+    term: Keyword
+    fr: Title
+    en: Title | None = None
+    sheets: Annotated[tuple[SheetNumber, ...], FailFast()] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Catalogue:
     """A catalogue file: the kit's metadata and its sheets, each number used once."""
 
@@ -172,3 +185,4 @@ class Catalogue:
         AfterValidator(_sheet_list),
         Field(json_schema_extra={"minItems": 1}),
     ]
+    glossary: Annotated[tuple[GlossaryEntry, ...], FailFast()] = ()

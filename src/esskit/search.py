@@ -82,15 +82,19 @@ class Field(StrEnum):
 
     TITLE = "title"
     KEYWORDS = "keywords"
+    GLOSSARY = "glossary"
+    SUMMARY = "summary"
     NUMBER = "number"
 
 
 class Matched(NamedTuple):
-    """What made a sheet match: the field, its language, and the text that matched."""
+    """What made a sheet match: the field, its language, the text that matched, and a note on
+    how the query was read (an acronym's expansion: `PAT → projet alimentaire territorial`)."""
 
     field: Field
     lang: str | None
     text: str
+    note: str | None = None
 
 
 class Match(NamedTuple):
