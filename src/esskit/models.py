@@ -170,6 +170,9 @@ class GlossaryEntry:
     fr: Title
     en: Title | None = None
     sheets: Annotated[tuple[SheetNumber, ...], FailFast()] = ()
+    case_sensitive: bool = False
+    """The term is also an ordinary word (`NOTRe`, `AMI`): it is read as the acronym only when
+    typed with the glossary's capitals."""
 
 
 @dataclass(frozen=True, slots=True)
