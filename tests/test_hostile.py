@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import webbrowser
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import mirror_catalogue, one_line_error, write_catalogue
+from conftest import esskit_command, mirror_catalogue, one_line_error, write_catalogue
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -200,8 +201,9 @@ SAFE_PREFIXES = ("https://",)
 
 
 def _is_safe(url: str) -> bool:
+    """A page of the kit's hosts, or the web search esskit builds."""
     try:
-        return cat.safe_url(url, cat.Policy()) == url
+        return cat.safe_url(url, cat.Policy(), cat.UrlKind.SEARCH) == url
     except cat.UnsafeUrl:
         return False
 
@@ -301,3 +303,118 @@ def test_nul_in_a_query_is_only_a_separator(runner: CliRunner) -> None:
 def test_odd_query_with_a_real_word_still_finds(runner: CliRunner) -> None:
     result = runner.invoke(app, ["search", "\u202efoncier\u200b", "--json"])
     assert result.exit_code == 0 and json.loads(result.stdout)[0]["number"] == 13
+
+
+# -- issue 11: the second hostile review, one test per finding -------------------------------
+
+
+def test_finding_1_search_host_is_only_for_the_search_esskit_builds(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    redirect = "https://duckduckgo.com/l/?uddg=https%3A%2F%2Fevil.example%2F"
+    path = mirror_catalogue(tmp_path / "redirect.json", redirect)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2 and "sheets[0].links.citego: link host is not" in result.stderr
+    with pytest.raises(cat.UnsafeUrl):
+        cat.safe_url(redirect, cat.Policy(), cat.UrlKind.SEARCH)
+    with pytest.raises(cat.UnsafeUrl):
+        cat.safe_url("https://sub.duckduckgo.com/?q=x", cat.Policy())
+    sheet = cat.load().sheets[1]
+    url, kind = cat.sheet_url(sheet)
+    assert kind is cat.UrlKind.SEARCH and cat.safe_url(url, cat.Policy(), kind) == url
+    with pytest.raises(cat.UnsafeUrl):  # the same address, not as the search esskit builds
+        cat.safe_url(url, cat.Policy())
+
+
+@pytest.mark.parametrize("hosts", [".", "..", "", "socioeco.org,.", "socioeco.org,", "a b"])
+def test_finding_2_empty_or_dot_only_hosts_are_refused(runner: CliRunner, hosts: str) -> None:
+    result = runner.invoke(app, ["list", "--json"], env={"ESSKIT_ALLOW_HOSTS": hosts or ","})
+    assert result.exit_code == 2 and one_line_error(result.stderr)
+    assert "ESSKIT_ALLOW_HOSTS" in result.stderr and "is not a host name" in result.stderr
+    for host in hosts.split(","):
+        option = runner.invoke(app, ["--allow-host", host, "list", "--json"])
+        if host.strip(" .") in ("", "a b"):
+            assert option.exit_code == 2 and "--allow-host" in option.stderr
+
+
+def test_finding_2_trailing_dots_are_normalised(tmp_path: Path) -> None:
+    policy = cat.Policy(("example.org.",))
+    assert policy.hosts[-1] == "example.org"
+    assert policy.link_problem("https://www.example.org./x") is None
+    assert policy.link_problem("https://attacker.example./") is not None
+    assert cat.Policy().link_problem("https://citego.org./x") is None
+
+
+@pytest.mark.parametrize("value", ["false", "no", " 0", "0", "off", "FALSE", ""])
+def test_finding_3_false_spellings_keep_http_refused(
+    runner: CliRunner, tmp_path: Path, value: str
+) -> None:
+    path = mirror_catalogue(tmp_path / "http.json", "http://citego.org/1")
+    result = runner.invoke(app, ["validate", str(path)], env={"ESSKIT_ALLOW_HTTP": value})
+    assert result.exit_code == 2 and "link must use https" in result.stderr
+    allowed = runner.invoke(app, ["validate", str(path)], env={"ESSKIT_ALLOW_HTTP": "true"})
+    assert allowed.exit_code == 0
+
+
+@pytest.mark.parametrize("name", ["ESSKIT_ALLOW_HTTP", "ESSKIT_DEBUG"])
+@pytest.mark.parametrize("value", ["maybe", "2", "nein", "\x1b[31m"])
+def test_finding_3_unclear_flags_are_refused(runner: CliRunner, name: str, value: str) -> None:
+    result = runner.invoke(app, ["list", "--json"], env={name: value})
+    assert result.exit_code == 2 and one_line_error(result.stderr) and result.stdout == ""
+    assert f"{name}=" in result.stderr and "\x1b" not in result.stderr
+
+
+def test_finding_3_debug_zero_shows_no_traceback(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cat, "load", broken)
+    result = runner.invoke(app, ["list"], env={"ESSKIT_DEBUG": "0"})
+    assert result.exit_code == 2 and one_line_error(result.stderr) and "boom" in result.stderr
+
+
+def _interrupt(
+    command: list[str], env: dict[str, str], ready: Callable[[str], bool]
+) -> tuple[int, list[str]]:
+    """Run `command`, send it SIGINT once a line of its stderr is `ready`, and return its exit
+    code and the stderr lines that are not Python's import timings."""
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+        start_new_session=True,
+    )
+    assert process.stderr is not None
+    lines = []
+    for line in process.stderr:
+        lines.append(line)
+        if ready(line):
+            os.killpg(process.pid, signal.SIGINT)
+            break
+    lines += process.stderr.readlines()
+    code = process.wait(timeout=30)
+    return code, [line.rstrip("\n") for line in lines if not line.startswith("import time:")]
+
+
+def test_finding_9_interrupt_while_starting_is_one_line_and_130() -> None:
+    # Python reports each import as it ends: interrupt while Typer is being imported
+    code, lines = _interrupt(
+        [*esskit_command(), "list", "--format", "table"],
+        {"PYTHONPROFILEIMPORTTIME": "1"},
+        lambda line: "typer" in line,
+    )
+    assert (code, lines) == (130, ["esskit: interrupted"])
+
+
+def test_finding_9_interrupt_while_working_is_one_line_and_130(tmp_path: Path) -> None:
+    # a browser that never returns: esskit waits for it
+    code, lines = _interrupt(
+        [*esskit_command(), "open", "13"],
+        {"BROWSER": "sleep 20"},
+        lambda line: line.startswith("esskit: opening sheet 13"),
+    )
+    assert (code, lines[1:]) == (130, ["esskit: interrupted"])

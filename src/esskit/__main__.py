@@ -1,6 +1,25 @@
-"""`python -m esskit`."""
+"""`python -m esskit`, and the `esskit` command's entry point."""
 
-from esskit.cli import main
+import contextlib
+import os
+import signal
+import sys
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    """Ctrl-C: one line and exit 130, whatever esskit was doing (importing, reading, printing)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.write(sys.stderr.fileno(), b"esskit: interrupted\n")
+    os._exit(130)
+
+
+def main() -> None:
+    """Run the `esskit` command; Ctrl-C is handled before anything heavy is imported."""
+    signal.signal(signal.SIGINT, _interrupted)
+    from esskit.cli import main as run
+
+    run()
+
 
 if __name__ == "__main__":
     main()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,9 +36,8 @@ KIT_HOSTS: tuple[str, ...] = ("socioeco.org", "citego.org", "rtes.fr", "ripess.e
 """Hosts the kit lives on: a link must point to one of them or a subdomain (unless allowed)."""
 
 SEARCH_HOST = "duckduckgo.com"
-"""Host of the web search used for a sheet that has no page of its own."""
-
-DEFAULT_HOSTS: tuple[str, ...] = (*KIT_HOSTS, SEARCH_HOST)
+"""Host of the web search used for a sheet that has no page of its own: allowed only for the
+search address esskit builds itself, never for a catalogue's links (it serves redirects)."""
 
 LINK_FIELDS = ("socioeco", "citego", "rtes")
 """The fields of a sheet's `links` that hold addresses a browser may open."""
@@ -55,6 +54,14 @@ collection stops at its first bad item, so only thousands of unknown fields get 
 
 SEARCH_URL = f"https://{SEARCH_HOST}/?q="
 """Web search used for a sheet that has no page of its own, restricted to socioeco.org."""
+
+# The search address as `sheet_url` builds it: SEARCH_URL and a query escaped by `quote_plus`.
+_SEARCH_ADDRESS = re.compile(re.escape(SEARCH_URL) + r"[A-Za-z0-9%+._~-]+")
+
+_HOST_NAME = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*")
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
 
 _PATTERN_MESSAGES = {
     URL_PATTERN: "link must be an absolute https URL (no spaces or odd characters)",
@@ -113,16 +120,61 @@ class UnsafeUrl(ValueError):
     """A URL that esskit will not hand to a browser."""
 
 
+class BadSetting(ValueError):
+    """An option or environment variable holds a value whose meaning esskit will not guess."""
+
+
+def parse_flag(name: str, value: str | None) -> bool:
+    """An on/off setting: 1, true, yes, on or 0, false, no, off (any case; unset or empty is
+    off); anything else is a BadSetting rather than a guess."""
+    word = (value or "").strip().casefold()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise BadSetting(
+        f"{name}={quoted(value or '')} is neither true (1, true, yes, on) nor false "
+        "(0, false, no, off)"
+    )
+
+
+def host_name(text: str, source: str = "--allow-host") -> str:
+    """A host name the user allows, lower-cased and without its dots at either end, or a
+    BadSetting (an empty or dot-only name would allow every host)."""
+    host = text.strip().lower().strip(".")
+    if not _HOST_NAME.fullmatch(host):
+        raise BadSetting(
+            f"{source}: {quoted(text)} is not a host name (write one such as example.org)"
+        )
+    return host
+
+
 class Policy:
     """Which addresses links may hold and `open` may hand a browser: https (or plain http when
     allowed) to the kit's hosts, their subdomains, and the hosts the user allows."""
 
     __slots__ = ("allow_http", "hosts")
 
-    def __init__(self, extra_hosts: tuple[str, ...] = (), allow_http: bool = False) -> None:
-        extra = tuple(host.strip().lower().strip(".") for host in extra_hosts if host.strip())
-        self.hosts: tuple[str, ...] = DEFAULT_HOSTS + extra
+    def __init__(self, extra_hosts: Iterable[str] = (), allow_http: bool = False) -> None:
+        self.hosts: tuple[str, ...] = KIT_HOSTS + tuple(host_name(h) for h in extra_hosts)
         self.allow_http = allow_http
+
+    @classmethod
+    def from_env(
+        cls,
+        extra_hosts: Iterable[str] = (),
+        allow_http: bool = False,
+        environ: Mapping[str, str] | None = None,
+    ) -> Policy:
+        """The policy the options ask for, widened by ESSKIT_ALLOW_HOSTS (comma-separated) and
+        ESSKIT_ALLOW_HTTP; a BadSetting when either holds something unclear."""
+        env = os.environ if environ is None else environ
+        hosts = [host_name(host) for host in extra_hosts]
+        listed = env.get("ESSKIT_ALLOW_HOSTS", "")
+        if listed.strip():
+            hosts += [host_name(host, "ESSKIT_ALLOW_HOSTS") for host in listed.split(",")]
+        http = parse_flag("ESSKIT_ALLOW_HTTP", env.get("ESSKIT_ALLOW_HTTP"))
+        return cls(hosts, allow_http or http)
 
     def link_problem(self, url: str) -> str | None:
         """Why an address breaks the policy, or None when it keeps it."""
@@ -201,6 +253,19 @@ def _utf8_problem(data: bytes) -> str | None:
     except UnicodeDecodeError as exc:
         return f"is not UTF-8 text (bad byte at offset {exc.start})"
     return None
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """Text from the input as a message may show it: shortened to about `limit` characters,
+    with control, invisible and undecodable characters written as escapes (`\\x1b`)."""
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
+def quoted(text: str, limit: int = 60) -> str:
+    """`shown`, in quotes: `'PWNED\\x07'`."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
 def location(loc: tuple[int | str, ...]) -> str:
@@ -477,15 +542,18 @@ def sheet_url(sheet: Sheet, *, search: bool = False) -> tuple[str, UrlKind]:
     return SEARCH_URL + quote_plus(query), UrlKind.SEARCH
 
 
-def safe_url(url: str, policy: Policy) -> str:
-    """The URL itself when it is safe to hand to a browser, else UnsafeUrl."""
+def safe_url(url: str, policy: Policy, kind: UrlKind | None = None) -> str:
+    """The URL itself when it is safe to hand to a browser, else UnsafeUrl. The search host is
+    accepted only for the search address `sheet_url` builds (`kind` SEARCH)."""
     if not url or url != url.strip() or any(c.isspace() or not c.isprintable() for c in url):
         raise UnsafeUrl("refusing to open a URL with spaces or control characters")
     if url.startswith("-"):
         raise UnsafeUrl("refusing to open a URL that starts with '-'")
+    if kind is UrlKind.SEARCH and _SEARCH_ADDRESS.fullmatch(url):
+        return url
     if policy.link_problem(url) is not None:
         scheme = "https or http" if policy.allow_http else "https"
         raise UnsafeUrl(
-            f"refusing to open {url[:60]!r}: only {scheme} addresses on the kit's hosts are opened"
+            f"refusing to open {quoted(url)}: only {scheme} addresses on the kit's hosts are opened"
         )
     return url

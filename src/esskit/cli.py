@@ -65,7 +65,7 @@ class _Group(TyperGroup):
                 message = exc.format_message().replace("\n", " ").replace("Value error, ", "")
                 _stderr(message + hint)
         except Exception as exc:  # a bug: say so in one line, or show it all when debugging
-            if os.environ.get("ESSKIT_DEBUG"):
+            if _debugging():
                 raise
             _stderr(
                 f"unexpected error ({type(exc).__name__}: {str(exc)[:200]}); this is a bug: "
@@ -158,6 +158,14 @@ def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _debugging() -> bool:
+    """Whether ESSKIT_DEBUG asks for tracebacks (an unclear value is refused by the options)."""
+    try:
+        return cat.parse_flag("ESSKIT_DEBUG", os.environ.get("ESSKIT_DEBUG"))
+    except cat.BadSetting:
+        return False
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -372,10 +380,12 @@ def main_options(
     municipality holds and the thematic sheets. Exit codes: 0 found, 1 nothing found,
     2 usage or data error.
     """
-    hosts = list(allow_host or [])
-    hosts += [host for host in os.environ.get("ESSKIT_ALLOW_HOSTS", "").split(",") if host.strip()]
-    http = allow_http or os.environ.get("ESSKIT_ALLOW_HTTP", "") not in ("", "0")
-    ctx.obj = Settings(catalogue, cat.Policy(tuple(hosts), http))
+    try:
+        cat.parse_flag("ESSKIT_DEBUG", os.environ.get("ESSKIT_DEBUG"))
+        policy = cat.Policy.from_env(allow_host or (), allow_http)
+    except cat.BadSetting as exc:
+        fail(str(exc))
+    ctx.obj = Settings(catalogue, policy)
 
 
 # ----------------------------------------------------------------------------- commands
@@ -528,7 +538,7 @@ def open_sheet(
     sheet = _target(loaded, target)
     url, kind = cat.sheet_url(sheet, search=search_page)
     try:
-        url = cat.safe_url(url, _settings(ctx).policy)
+        url = cat.safe_url(url, _settings(ctx).policy, kind)
     except cat.UnsafeUrl as exc:
         fail(str(exc))
     if print_url:
