@@ -73,6 +73,7 @@ def test_search_json_carries_score_and_matched(runner: CliRunner) -> None:
         "field": "title",
         "lang": "fr",
         "text": "Économie sociale et solidaire & accès à une mobilité durable",
+        "note": None,
     }
     assert 0 < results[0]["score"] <= 100
 
@@ -277,7 +278,8 @@ def test_help_keeps_bracketed_notes(runner: CliRunner, command: str, shown: str)
     ("command", "usage"),
     [
         ("search", "esskit search [OPTIONS] [QUERY]"),
-        ("show", "esskit show [OPTIONS] {NUMBER}"),
+        ("show", "esskit show [OPTIONS] {NUMBER}..."),
+        ("list", "esskit list [OPTIONS] [NUMBER]..."),
         ("open", "esskit open [OPTIONS] {NUMBER|QUERY}"),
         ("validate", "esskit validate [OPTIONS] [PATH]"),
     ],
@@ -285,3 +287,77 @@ def test_help_keeps_bracketed_notes(runner: CliRunner, command: str, shown: str)
 def test_usage_names_the_arguments(runner: CliRunner, command: str, usage: str) -> None:
     result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "400"}, prog_name="esskit")
     assert f"Usage: {usage}" in " ".join(result.stdout.split())
+
+
+def test_show_several_numbers_prints_an_array_in_the_order_given(runner: CliRunner) -> None:
+    code, out, _ = invoke(runner, "show", "8", "16", "7", "--json", ok=True)
+    assert code == 0 and numbers(out) == [8, 16, 7]
+
+
+def test_show_several_numbers_as_json_lines_and_tables(runner: CliRunner) -> None:
+    _, out, _ = invoke(runner, "show", "16", "8", "-f", "jsonl", ok=True)
+    assert [json.loads(line)["number"] for line in out.splitlines()] == [16, 8]
+    _, table, _ = invoke(runner, "show", "16", "8", "-f", "table", ok=True)
+    assert "ruralité" in table and "alimentation durable" in table
+    assert table.index("ruralité") < table.index("alimentation durable")
+
+
+def test_show_a_number_given_twice_shows_it_once(runner: CliRunner) -> None:
+    _, out, _ = invoke(runner, "show", "8", "fiche 8", "7", "--json", ok=True)
+    assert numbers(out) == [8, 7]
+
+
+@pytest.mark.parametrize("command", ["show", "list"])
+def test_unknown_number_among_several_exits_2_naming_it(runner: CliRunner, command: str) -> None:
+    code, out, err = invoke(runner, command, "8", "99", "7", "--json")
+    assert code == 2 and out == ""
+    assert err == "esskit: no sheet number 99 in the catalogue (it has 0 to 24)\n"
+
+
+def test_list_takes_a_selection_of_numbers_in_the_order_given(runner: CliRunner) -> None:
+    code, out, _ = invoke(runner, "list", "8", "16", "7", "--json", ok=True)
+    assert code == 0 and numbers(out) == [8, 16, 7]
+    _, levers, _ = invoke(runner, "list", "8", "16", "7", "--category", "lever", "--json", ok=True)
+    assert numbers(levers) == [7]
+
+
+def test_search_says_how_the_query_was_read(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from esskit import search
+
+    found = search.find
+
+    def find(*args: object, **kwargs: object) -> list[search.Match]:
+        return [
+            m._replace(matched=m.matched._replace(note="PAT → projet alimentaire territorial"))
+            for m in found(*args, **kwargs)  # type: ignore[arg-type]
+        ]
+
+    monkeypatch.setattr(search, "find", find)
+    _, out, _ = invoke(runner, "search", "alimentation", "--json", ok=True)
+    assert json.loads(out)[0]["matched"]["note"] == "PAT → projet alimentaire territorial"
+    _, table, _ = invoke(runner, "search", "alimentation", "-f", "table", ok=True)
+    assert "PAT → projet alimentaire territorial" in table
+
+
+def test_search_json_note_is_null_when_the_query_was_read_as_typed(runner: CliRunner) -> None:
+    _, out, _ = invoke(runner, "search", "mobilité", "--json", ok=True)
+    assert json.loads(out)[0]["matched"]["note"] is None
+
+
+def test_show_summary_paragraphs_stay_paragraphs(runner: CliRunner, tmp_path: Path) -> None:
+    from conftest import write_catalogue
+
+    sheet = {
+        "number": 3,
+        "category": "intro",
+        "title_en": "Paragraphs",
+        "summary_fr": "Para one.\n\nPara two.",
+    }
+    path = write_catalogue(tmp_path / "paras.json", [sheet])
+    _, out, _ = invoke(runner, "show", "3", "-f", "table", "-c", str(path), ok=True)
+    lines = [line.strip("│ ") for line in out.splitlines()]
+    assert "\N{REPLACEMENT CHARACTER}" not in out
+    start = next(i for i, line in enumerate(lines) if line.endswith("Para one."))
+    assert lines[start + 1] == "" and lines[start + 2] == "Para two."

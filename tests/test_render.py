@@ -9,6 +9,7 @@ import os
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -41,13 +42,33 @@ CASES = [
     ("list.tree", ["list", "--tree", "--lang", "fr"]),
     ("search.csv", ["search", "acteurs", "--format", "csv"]),
     ("search.table", ["search", "acteurs", "--format", "table", "--lang", "both"]),
+    ("search.json", ["search", "acteurs", "--format", "json"]),
     ("show.json", ["show", "4", "--json"]),
+    ("show-several.json", ["show", "9", "0", "--json"]),
     ("show.table", ["show", "4", "--format", "table"]),
     ("fields.tsv", ["list", "--format", "tsv", "--fields", "url,number"]),
 ]
 
 
+PLACEHOLDER_SCORE = 12.5
+"""Every search result's score in the golden files: they check the formats, not the ranking."""
+
+
+@pytest.fixture
+def fixed_scores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Search finds what it finds, in its order, but each result scores PLACEHOLDER_SCORE."""
+    from esskit import search
+
+    found = search.find
+
+    def find(*args: Any, **kwargs: Any) -> list[search.Match]:
+        return [match._replace(score=PLACEHOLDER_SCORE) for match in found(*args, **kwargs)]
+
+    monkeypatch.setattr(search, "find", find)
+
+
 @pytest.mark.parametrize(("name", "args"), CASES, ids=[name for name, _ in CASES])
+@pytest.mark.usefixtures("fixed_scores")
 def test_golden_output(runner: CliRunner, tiny: Path, name: str, args: list[str]) -> None:
     result = runner.invoke(
         app, [*args, "--catalogue", str(tiny)], catch_exceptions=False, env={"COLUMNS": "100"}

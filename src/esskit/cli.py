@@ -15,8 +15,8 @@ from typer.core import TyperGroup
 from esskit import catalogue as cat
 from esskit.models import named_number
 from esskit.render import (
-    DEFAULT_COLUMNS,
     MATCH_FIELDS,
+    SEARCH_COLUMNS,
     SHEET_FIELDS,
     Format,
     Lang,
@@ -237,6 +237,16 @@ def _sheet(catalogue: "Catalogue", text: str) -> "Sheet":
         fail(str(exc))
 
 
+def _selection(catalogue: "Catalogue", texts: Sequence[str]) -> list["Sheet"]:
+    """The sheets the numbers name, in the order given, each once; the first unknown number is
+    an error that names it."""
+    chosen: dict[int, Sheet] = {}
+    for text in texts:
+        sheet = _sheet(catalogue, text)
+        chosen.setdefault(sheet.number, sheet)
+    return list(chosen.values())
+
+
 def _complete_numbers(incomplete: str) -> list[tuple[str, str]]:
     """Sheet numbers with their titles, for shell completion."""
     try:
@@ -322,11 +332,11 @@ CategoryOption = Annotated[
         show_default=False,
     ),
 ]
-NumberArgument = Annotated[
-    str,
+NumbersArgument = Annotated[
+    list[str],
     typer.Argument(
         metavar="NUMBER",
-        help="Sheet number, 0 to 24 (0 is the introductory text).",
+        help="Sheet numbers, 0 to 24 (0 is the introductory text), shown in the order given.",
         autocompletion=_complete_numbers,
         show_default=False,
     ),
@@ -394,6 +404,15 @@ def main_options(
 @app.command("list")
 def list_sheets(
     ctx: typer.Context,
+    numbers: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="NUMBER",
+            help="Only these sheets, in the order given \\[default: every sheet].",
+            autocompletion=_complete_numbers,
+            show_default=False,
+        ),
+    ] = None,
     category: CategoryOption = None,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
@@ -413,7 +432,8 @@ def list_sheets(
             "--tree draws the kit for people: it does not combine with --json, --format or --fields"
         )
     loaded = _load(ctx, catalogue)
-    sheets = [sheet for sheet in loaded.sheets if chosen is None or sheet.category is chosen]
+    every = _selection(loaded, numbers) if numbers else loaded.sheets
+    sheets = [sheet for sheet in every if chosen is None or sheet.category is chosen]
     if tree:
         from esskit.render import sheets_tree
 
@@ -471,7 +491,7 @@ def search(
     records = [match_record(match, *cat.sheet_url(match.sheet)) for match in matches]
     columns = selected
     if columns is None and output not in (Format.JSON, Format.JSONL):
-        columns = ["number", "score", *DEFAULT_COLUMNS[1:]]
+        columns = list(SEARCH_COLUMNS)
     _emit_records(records, output, columns)
 
 
@@ -493,23 +513,26 @@ _NUMBER_CONTEXT = {"ignore_unknown_options": True}
 @app.command(context_settings=_NUMBER_CONTEXT)
 def show(
     ctx: typer.Context,
-    number: NumberArgument,
+    numbers: NumbersArgument,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
     fields: FieldsOption = None,
     catalogue: CatalogueOption = None,
 ) -> None:
-    """Show everything the catalogue knows about one sheet: titles, summary, keywords, links."""
+    """Show everything the catalogue knows about sheets: titles, summary, keywords, links."""
     output = _format(fmt, as_json)
     selected = _fields(fields, SHEET_FIELDS)
-    sheet = _sheet(_load(ctx, catalogue), number)
+    sheets = _selection(_load(ctx, catalogue), numbers)
     if output is Format.TABLE:
+        from rich.console import Group
+
         from esskit.render import sheet_panel
 
-        url, kind = cat.sheet_url(sheet)
-        _emit_rich(sheet_panel(sheet, url, kind))
+        _emit_rich(Group(*(sheet_panel(sheet, *cat.sheet_url(sheet)) for sheet in sheets)))
     else:
-        _emit_records([_record(sheet)], output, selected, single=True)
+        # One number prints one JSON object, as it always has; several print an array.
+        single = len(numbers) == 1
+        _emit_records([_record(sheet) for sheet in sheets], output, selected, single=single)
 
 
 @app.command("open", context_settings=_NUMBER_CONTEXT)

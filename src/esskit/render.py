@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_json as to_json_bytes
 
-from esskit.models import Category, Links, Sheet, UrlKind
+from esskit.models import CONTROL, Category, Links, Sheet, UrlKind
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -65,6 +65,9 @@ MATCH_FIELDS = ("score", "matched")
 DEFAULT_COLUMNS = ("number", "category", "title_fr", "title_en", "url")
 """Fields of the row formats (CSV, TSV, plain) when --fields is not given."""
 
+SEARCH_COLUMNS = ("number", "score", *DEFAULT_COLUMNS[1:])
+"""The same for search results: the score after the number."""
+
 NO_FRENCH_TITLE = "titre français inconnu · no known French title"
 
 CATEGORY_LABELS = {
@@ -73,9 +76,9 @@ CATEGORY_LABELS = {
     Category.THEMATIC: "Thématiques · Thematic",
 }
 
-# Anything that could drive a terminal: C0/C1 controls (newline and tab included, since a table
-# cell is one line), DEL and bidirectional overrides.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Anything that could drive a terminal (the characters validation refuses in titles): newline and
+# tab included, since a table cell is one line.
+_UNSAFE = re.compile(f"[{CONTROL}]")
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -110,6 +113,7 @@ def match_record(match: Match, url: str, url_kind: UrlKind) -> Record:
         "field": match.matched.field.value,
         "lang": match.matched.lang,
         "text": match.matched.text,
+        "note": match.matched.note,
     }
     return record
 
@@ -260,12 +264,23 @@ def sheets_table(
             else:
                 cells.append(_title_cell(getattr(sheet, key), spans, NO_FRENCH_TITLE))
         if match is not None:
-            where = match.matched.field.value + (
-                f" ({match.matched.lang})" if match.matched.lang else ""
-            )
-            cells.append(where)
+            cells.append(safe_text(_matched_label(match)))
         table.add_row(*cells)
     return table
+
+
+def _matched_label(match: Match) -> str:
+    """`title (fr)`, and how the query was read when search says so."""
+    matched = match.matched
+    where = matched.field.value + (f" ({matched.lang})" if matched.lang else "")
+    return f"{where} · {matched.note}" if matched.note else where
+
+
+def paragraphs(text: str) -> Text:
+    """A text that may hold paragraph breaks, each line made safe on its own."""
+    from rich.text import Text
+
+    return Text("\n").join(safe_text(line) for line in text.splitlines())
 
 
 def sheets_tree(sheets: Sequence[Sheet], kit_name: str, edition: int, lang: Lang) -> RenderableType:
@@ -311,7 +326,7 @@ def sheet_panel(sheet: Sheet, url: str, url_kind: UrlKind) -> RenderableType:
     row("Category", CATEGORY_LABELS[sheet.category])
     row("Titre (fr)", sheet.title_fr or Text(NO_FRENCH_TITLE, style="dim italic"))
     row("Title (en)", sheet.title_en)
-    row("Résumé (fr)", sheet.summary_fr)
+    row("Résumé (fr)", paragraphs(sheet.summary_fr) if sheet.summary_fr else None)
     row("Mots-clés (fr)", ", ".join(sheet.keywords_fr))
     row("Keywords (en)", ", ".join(sheet.keywords_en))
     row("Published", sheet.published)
