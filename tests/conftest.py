@@ -1,26 +1,20 @@
-"""Shared fixtures: a runner, a small catalogue, a recording browser, the installed command."""
+"""Fixtures: a runner, a small catalogue, a recording browser, the installed command in a
+subprocess (plain helpers and paths are in helpers.py)."""
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
+from helpers import TINY, esskit_command
 from typer.testing import CliRunner
 
 from esskit import catalogue
-
-TESTS = Path(__file__).parent
-ROOT = TESTS.parent
-TINY = TESTS / "data" / "tiny.json"
-REFERENCE = ROOT.parent / "shared" / "reference" / "municipaless-2020.json"
-RELEVANCE = ROOT.parent / "shared" / "relevance" / "queries.json"
+from esskit.models import Catalogue
 
 
 @pytest.fixture(autouse=True)
@@ -53,16 +47,9 @@ def tiny() -> Path:
 
 
 @pytest.fixture
-def real() -> catalogue.Catalogue:
+def real() -> Catalogue:
     """The packaged catalogue, fully validated."""
     return catalogue.check()
-
-
-def write_catalogue(path: Path, sheets: list[dict[str, Any]], **kit: Any) -> Path:
-    """Write a catalogue file with the given sheets."""
-    meta = {"name": "Test kit", "publisher": "RTES", "edition": 2020, "language": "fr", **kit}
-    path.write_text(json.dumps({"kit": meta, "sheets": sheets}, ensure_ascii=False), "utf-8")
-    return path
 
 
 @pytest.fixture
@@ -73,33 +60,6 @@ def browser(tmp_path: Path) -> tuple[dict[str, str], Path]:
     script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" >> "{log}"\n')
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     return {"BROWSER": str(script)}, log
-
-
-def mirror_catalogue(path: Path, url: str) -> Path:
-    """A one-sheet catalogue whose page is `url` (a host or scheme the kit does not use)."""
-    return write_catalogue(
-        path, [{"number": 1, "category": "lever", "title_en": "A", "links": {"citego": url}}]
-    )
-
-
-def shell(line: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run a shell command line (pipes, redirections) with the environment plus `env`."""
-    return subprocess.run(
-        line,
-        shell=True,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
-
-
-def esskit_command() -> list[str]:
-    """The `esskit` script installed with this Python (not another one on PATH), else
-    `python -m esskit`."""
-    script = Path(sys.executable).parent / "esskit"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "esskit"]
 
 
 @pytest.fixture
@@ -132,9 +92,3 @@ def run() -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return _run
-
-
-def one_line_error(stderr: str) -> bool:
-    """True when stderr is exactly one `esskit: ...` line with no traceback."""
-    lines = stderr.strip().splitlines()
-    return len(lines) == 1 and lines[0].startswith("esskit: ") and "Traceback" not in stderr

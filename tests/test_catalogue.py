@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE, ROOT, mirror_catalogue, write_catalogue
+from helpers import REFERENCE, ROOT, mirror_catalogue, write_catalogue
 
 from esskit import catalogue as cat
 from esskit.models import Catalogue, Category, UrlKind

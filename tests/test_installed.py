@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, esskit_command, one_line_error, shell
+from helpers import ROOT, esskit_command, one_line_error, shell
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -54,18 +54,21 @@ def test_piped_default_is_plain_tab_separated_lines(run: Run) -> None:
     assert "\x1b" not in result.stdout
 
 
+@pytest.mark.slow
 def test_grep_and_cut_work_on_plain_output(run: Run) -> None:
     listing = run("list").stdout
     foncier = [line.split("\t")[0] for line in listing.splitlines() if "foncier" in line]
     assert foncier == ["13"]
 
 
+@pytest.mark.slow
 def test_csv_reads_back(run: Run) -> None:
     result = run("search", "foncier", "--format", "csv", "--fields", "number,title_fr,url")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert rows[0]["number"] == "13" and rows[0]["title_fr"].startswith("L’accès au foncier")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "code"),
     [
@@ -104,6 +107,7 @@ def test_open_hands_the_exact_url_to_the_browser(
     ]
 
 
+@pytest.mark.slow
 def test_open_query_opens_the_best_match(run: Run, browser: tuple[dict[str, str], Path]) -> None:
     env, log = browser
     result = run("open", "mobilité", env=env)
@@ -111,6 +115,7 @@ def test_open_query_opens_the_best_match(run: Run, browser: tuple[dict[str, str]
     assert log.read_text().splitlines() == ["https://citego.org/bdf_fiche-document-2587_fr.html"]
 
 
+@pytest.mark.slow
 def test_open_without_any_browser_prints_the_url(run: Run, tmp_path: Path) -> None:
     env = {"BROWSER": "false", "PATH": str(tmp_path), "DISPLAY": "", "WAYLAND_DISPLAY": ""}
     result = run("open", "13", env=env, command=[sys.executable, "-m", "esskit"])
@@ -119,6 +124,7 @@ def test_open_without_any_browser_prints_the_url(run: Run, tmp_path: Path) -> No
     assert "no browser could be started" in result.stderr
 
 
+@pytest.mark.slow
 def test_closed_pipe_is_quiet() -> None:
     command = " ".join(esskit_command())
     for args in ("list --format jsonl", "list --json", "list", "list --format table"):
@@ -126,15 +132,22 @@ def test_closed_pipe_is_quiet() -> None:
         assert "Traceback" not in result.stderr and result.stderr == "", (args, result.stderr)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("redirect", [">&-", "2>&-", ">&- 2>&-"])
 def test_closed_stdout_or_stderr_never_crash(
     redirect: str, browser: tuple[dict[str, str], Path]
 ) -> None:
     env, log = browser
     command = " ".join(esskit_command())
-    for args in ("list", "list --format table", "search foncier", "open 13", "show 99"):
+    for args, code in (
+        ("list", 0),
+        ("list --format table", 0),
+        ("search foncier", 0),
+        ("open 13", 0),
+        ("show 99", 2),
+    ):
         result = shell(f"{command} {args} {redirect}", env)
-        assert "Traceback" not in result.stderr and result.returncode in (0, 2), (
+        assert "Traceback" not in result.stderr and result.returncode == code, (
             args,
             result.stderr,
         )
@@ -144,23 +157,27 @@ def test_closed_stdout_or_stderr_never_crash(
     ]
 
 
+@pytest.mark.slow
 def test_term_dumb_has_no_escape_codes(run: Run) -> None:
     result = run("search", "foncier", "--format", "table", env={"TERM": "dumb"})
     assert result.returncode == 0 and "\x1b" not in result.stdout and "foncier" in result.stdout
 
 
+@pytest.mark.slow
 def test_lang_c_locale_prints_accents_without_crashing(run: Run) -> None:
     env = {"LANG": "C", "LC_ALL": "C", "PYTHONIOENCODING": ""}
     result = run("show", "10", "--format", "table", env=env)
     assert result.returncode == 0 and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_ascii_only_output_is_replaced_not_crashed(run: Run) -> None:
     result = run("list", env={"PYTHONIOENCODING": "ascii"})
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert "?" in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("columns", ["20", "500"])
 def test_narrow_and_wide_terminals(run: Run, columns: str) -> None:
     result = run("search", "foncier", "--format", "table", env={"COLUMNS": columns})
@@ -168,6 +185,7 @@ def test_narrow_and_wide_terminals(run: Run, columns: str) -> None:
     assert max(len(line) for line in result.stdout.splitlines()) <= int(columns)
 
 
+@pytest.mark.slow
 def test_no_home_and_read_only_cwd(run: Run, tmp_path: Path) -> None:
     locked = tmp_path / "locked"
     locked.mkdir()
@@ -190,6 +208,7 @@ def test_no_home_and_read_only_cwd(run: Run, tmp_path: Path) -> None:
     assert list(locked.iterdir()) == []  # esskit writes no files of its own
 
 
+@pytest.mark.slow
 def test_no_color_and_markup_text_verbatim(run: Run, tiny: Path) -> None:
     result = run(
         "list",
@@ -203,6 +222,7 @@ def test_no_color_and_markup_text_verbatim(run: Run, tiny: Path) -> None:
     assert "[brouillon] Connaître [/fr] les acteurs [bold]" in result.stdout
 
 
+@pytest.mark.slow
 def test_force_color_colours_a_table(run: Run) -> None:
     result = run("search", "foncier", "--format", "table", env={"FORCE_COLOR": "1"})
     assert "\x1b[" in result.stdout
@@ -213,6 +233,7 @@ def test_a_directory_as_catalogue_is_a_one_line_error(run: Run, tmp_path: Path) 
     assert result.returncode == 2 and one_line_error(result.stderr)
 
 
+@pytest.mark.slow
 def test_completion_offers_sheet_numbers_with_titles(run: Run) -> None:
     env = {"_ESSKIT_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "esskit show 1"}
     result = run(env=env)
@@ -222,6 +243,7 @@ def test_completion_offers_sheet_numbers_with_titles(run: Run) -> None:
     assert '"2"' not in result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("words", "expected"),
     [
@@ -240,22 +262,64 @@ def test_completion_of_option_values(run: Run, words: str, expected: set[str]) -
     assert set(result.stdout.split()) == expected
 
 
+@pytest.mark.slow
 def test_show_completion_script(run: Run) -> None:
     result = run("--show-completion", "bash")
     assert result.returncode == 0 and "_ESSKIT_COMPLETE" in result.stdout
 
 
+def _python(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run this Python with `args`; fail the test with the end of its stderr if it fails."""
+    done = subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, timeout=600, check=False, cwd=cwd
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
 @pytest.mark.slow
-def test_wheel_contains_the_catalogue(tmp_path: Path) -> None:
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+def test_wheel_built_from_the_sdist_serves_the_catalogue_in_a_fresh_venv(tmp_path: Path) -> None:
+    # The publishing route: `python -m build` makes the sdist, then a wheel from that sdist.
+    dist = tmp_path / "dist"
+    _python("-m", "build", "--outdir", str(dist), str(ROOT))
+    (wheel,) = dist.glob("esskit-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        assert (
+            archive.read("esskit/data/sheets.json") == (ROOT / "data" / "sheets.json").read_bytes()
+        )
+        (license_name,) = [name for name in names if name.endswith(".dist-info/licenses/LICENSE")]
+        assert archive.read(license_name) == (ROOT / "LICENSE").read_bytes()
+        (metadata_name,) = [name for name in names if name.endswith(".dist-info/METADATA")]
+        metadata = archive.read(metadata_name).decode("utf-8")
+    assert "Project-URL: Kit MunicipalESS (RTES), https://www.rtes.fr/kit-municipaless" in metadata
+    assert "Description-Content-Type: text/markdown" in metadata
+
+    venv = tmp_path / "venv"
+    _python("-m", "venv", "--without-pip", str(venv))
+    _python("-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q", str(wheel))
+    listed = subprocess.run(
+        [str(venv / "bin" / "esskit"), "list", "--json"],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=60,
         check=False,
+        cwd=tmp_path,  # not the source tree, whose src/ must not be what runs
     )
-    assert built.returncode == 0, built.stderr[-2000:]
+    assert listed.returncode == 0, listed.stderr
+    packaged = json.loads((ROOT / "data" / "sheets.json").read_text("utf-8"))
+    assert [s["number"] for s in json.loads(listed.stdout)] == [
+        s["number"] for s in packaged["sheets"]
+    ]
+
+
+@pytest.mark.slow
+def test_wheel_built_from_the_tree_carries_the_catalogue_and_licence(tmp_path: Path) -> None:
+    # The `pip install .` route builds a wheel straight from the source tree.
+    _python("-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT))
     (wheel,) = tmp_path.glob("esskit-*.whl")
     with zipfile.ZipFile(wheel) as archive:
-        data = json.loads(archive.read("esskit/data/sheets.json"))
-    assert len(data["sheets"]) == 25
+        assert (
+            archive.read("esskit/data/sheets.json") == (ROOT / "data" / "sheets.json").read_bytes()
+        )
+        assert any(name.endswith(".dist-info/licenses/LICENSE") for name in archive.namelist())

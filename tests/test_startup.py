@@ -68,6 +68,6 @@ def test_tables_load_rich() -> None:
 
 
 def test_a_catalogue_file_is_fully_validated() -> None:
-    from conftest import TINY
+    from helpers import TINY
 
     assert probe("list", "--json", "--catalogue", str(TINY))["schema_built"] is True
