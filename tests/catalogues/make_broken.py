@@ -12,7 +12,7 @@ from typing import Any
 
 HERE = Path(__file__).parent / "broken"
 KIT = {"name": "Kit", "publisher": "RTES", "edition": 2020, "language": "fr"}
-SHEET = {
+SHEET: dict[str, Any] = {
     "number": 1,
     "category": "lever",
     "title_en": "A sheet",
