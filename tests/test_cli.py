@@ -347,7 +347,7 @@ def test_search_json_note_is_null_when_the_query_was_read_as_typed(runner: CliRu
 
 
 def test_show_summary_paragraphs_stay_paragraphs(runner: CliRunner, tmp_path: Path) -> None:
-    from conftest import write_catalogue
+    from helpers import write_catalogue
 
     sheet = {
         "number": 3,

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from esskit import catalogue as cat
 from esskit.cli import app
+from esskit.models import UrlKind
 
 BROKEN = Path(__file__).parent / "catalogues" / "broken"
 EXPECTED: dict[str, str] = json.loads(
@@ -203,7 +204,7 @@ SAFE_PREFIXES = ("https://",)
 def _is_safe(url: str) -> bool:
     """A page of the kit's hosts, or the web search esskit builds."""
     try:
-        return cat.safe_url(url, cat.Policy(), cat.UrlKind.SEARCH) == url
+        return cat.safe_url(url, cat.Policy(), UrlKind.SEARCH) == url
     except cat.UnsafeUrl:
         return False
 
@@ -326,12 +327,12 @@ def test_finding_1_search_host_is_only_for_the_search_esskit_builds(
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 2 and "sheets[0].links.citego: link host is not" in result.stderr
     with pytest.raises(cat.UnsafeUrl):
-        cat.safe_url(redirect, cat.Policy(), cat.UrlKind.SEARCH)
+        cat.safe_url(redirect, cat.Policy(), UrlKind.SEARCH)
     with pytest.raises(cat.UnsafeUrl):
         cat.safe_url("https://sub.duckduckgo.com/?q=x", cat.Policy())
     sheet = cat.load().sheets[1]
     url, kind = cat.sheet_url(sheet)
-    assert kind is cat.UrlKind.SEARCH and cat.safe_url(url, cat.Policy(), kind) == url
+    assert kind is UrlKind.SEARCH and cat.safe_url(url, cat.Policy(), kind) == url
     with pytest.raises(cat.UnsafeUrl):  # the same address, not as the search esskit builds
         cat.safe_url(url, cat.Policy())
 
