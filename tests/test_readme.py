@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import json
 import re
 import shlex
@@ -47,3 +48,13 @@ def test_readme_example(runner: CliRunner, command: str, shown: list[str]) -> No
         return
     printed = [line.rstrip() for line in (result.stdout + result.stderr).splitlines()]
     assert [line for line in printed if line] == shown
+
+
+def test_the_use_from_python_example_runs() -> None:
+    blocks = re.findall(r"^```pycon\n(.*?)^```$", README.read_text("utf-8"), re.S | re.M)
+    assert blocks
+    parser, runner = doctest.DocTestParser(), doctest.DocTestRunner()
+    for number, block in enumerate(blocks):
+        test = parser.get_doctest(block, {}, f"README pycon block {number}", str(README), 0)
+        runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0
