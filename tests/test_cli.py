@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import webbrowser
 from pathlib import Path
 
@@ -361,3 +363,84 @@ def test_show_summary_paragraphs_stay_paragraphs(runner: CliRunner, tmp_path: Pa
     assert "\N{REPLACEMENT CHARACTER}" not in out
     start = next(i for i, line in enumerate(lines) if line.endswith("Para one."))
     assert lines[start + 1] == "" and lines[start + 2] == "Para two."
+
+
+def complete(shell: str, line: str, env: dict[str, str] | None = None) -> list[str]:
+    """What the installed command offers a shell for the line typed so far (bash: bare values;
+    zsh and fish: values with their descriptions)."""
+    from conftest import esskit_command
+
+    words = {
+        "_ESSKIT_COMPLETE": f"complete_{shell}",
+        "COMP_WORDS": line,
+        "COMP_CWORD": str(len(line.split(" ")) - 1),
+        "_TYPER_COMPLETE_ARGS": line,
+        "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+    }
+    result = subprocess.run(
+        esskit_command(),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, **words, **(env or {})},
+        timeout=30,
+        check=False,
+    )
+    return result.stdout.splitlines()
+
+
+def test_bash_completion_offers_bare_sheet_numbers_in_numeric_order() -> None:
+    offered = complete("bash", "esskit show ")
+    assert offered == [str(n) for n in range(25)]
+    assert complete("bash", "esskit show 8 1") == ["1", *(str(n) for n in range(10, 20))]
+
+
+def test_fish_completion_shows_each_number_with_its_title_and_en_mark() -> None:
+    offered = dict(line.split("\t") for line in complete("fish", "esskit show 1"))
+    assert list(offered) == ["1", *(str(n) for n in range(10, 20))]
+    assert offered["13"] == "L’accès au foncier des acteurs de l’économie sociale et solidaire"
+    assert offered["1"].endswith("(en)")
+
+
+def test_completion_leaves_out_numbers_already_given() -> None:
+    assert "8" not in complete("bash", "esskit list 8 ")
+    assert "7" in complete("bash", "esskit list 8 ")
+
+
+def test_completion_follows_the_catalogue_option(tiny: Path) -> None:
+    assert complete("bash", f"esskit show --catalogue {tiny} ") == ["0", "4", "9", "10"]
+    assert complete("bash", f"esskit --catalogue {tiny} list ") == ["0", "4", "9", "10"]
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_scripts_keep_esskit_order(shell: str) -> None:
+    from conftest import esskit_command
+
+    result = subprocess.run(
+        [*esskit_command(), "--show-completion", shell],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"},
+        timeout=30,
+        check=False,
+    )
+    keep = {"bash": "-o nosort", "zsh": "sort false", "fish": "--keep-order"}[shell]
+    assert keep in result.stdout
+
+
+def test_fields_completion_offers_only_what_the_command_accepts() -> None:
+    listed = complete("bash", "esskit list --fields ")
+    searched = complete("bash", "esskit search x --fields number,s")
+    assert "score" not in listed and "matched" not in listed and "title_fr" in listed
+    assert searched == ["number,summary_fr", "number,sources", "number,score"]
+    assert "score" not in complete("bash", "esskit show 3 --fields ")
+
+
+def test_category_completion_offers_the_names_the_option_takes(runner: CliRunner) -> None:
+    offered = complete("bash", "esskit list --category ")
+    assert {"intro", "lever", "thematic", "levier", "thématique"} <= set(offered)
+    for name in offered:
+        code, _, _ = invoke(runner, "list", "--category", name, "--json")
+        assert code == 0, name
+    assert complete("bash", "esskit list --category lev") == ["lever", "levier"]
+    assert complete("bash", "esskit list --category th") == ["thematic", "thématique"]

@@ -13,8 +13,9 @@ import typer
 from typer.core import TyperGroup
 
 from esskit import catalogue as cat
-from esskit.models import named_number
+from esskit.models import Category, named_number
 from esskit.render import (
+    FRENCH_CATEGORIES,
     MATCH_FIELDS,
     SEARCH_COLUMNS,
     SHEET_FIELDS,
@@ -31,7 +32,7 @@ from esskit.render import (
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from esskit.models import Catalogue, Category, Sheet
+    from esskit.models import Catalogue, Sheet
 
 FOUND, NOTHING_FOUND, USAGE_ERROR = 0, 1, 2
 PROG = "esskit"
@@ -247,33 +248,59 @@ def _selection(catalogue: "Catalogue", texts: Sequence[str]) -> list["Sheet"]:
     return list(chosen.values())
 
 
-def _complete_numbers(incomplete: str) -> list[tuple[str, str]]:
-    """Sheet numbers with their titles, for shell completion."""
+def _complete_numbers(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Sheet numbers in numeric order, each with its title for the shells that show one; the
+    numbers already on the line are left out."""
+    root = ctx.find_root().params.get("catalogue")
+    path = ctx.params.get("catalogue") or root or os.environ.get("ESSKIT_CATALOGUE") or None
     try:
-        sheets = cat.load(os.environ.get("ESSKIT_CATALOGUE") or None).sheets
+        sheets = cat.load(path, _settings(ctx).policy).sheets
     except cat.CatalogueError:
         return []
+    given = set(ctx.params.get("numbers") or ())
     return [
-        (str(sheet.number), sheet.title)
-        for sheet in sheets
-        if str(sheet.number).startswith(incomplete)
+        (str(sheet.number), sheet.title_fr or f"{sheet.title_en} (en)")
+        for sheet in sorted(sheets, key=lambda sheet: sheet.number)
+        if str(sheet.number).startswith(incomplete) and str(sheet.number) not in given
     ]
 
 
-def _complete_categories(incomplete: str) -> list[str]:
-    names = ["intro", "lever", "thematic", "introduction", "levier", "thematique"]
-    return [name for name in names if name.startswith(incomplete.casefold())]
+def _complete_categories(incomplete: str) -> list[tuple[str, str]]:
+    """Category names in English, then French, each French name with the category it names."""
+    names = [(c.value, "") for c in Category] + [(n, c.value) for c, n in FRENCH_CATEGORIES.items()]
+    return [(name, value) for name, value in names if name.startswith(incomplete)]
 
 
-def _complete_fields(incomplete: str) -> list[str]:
+_FIELDS = {"search": (*SHEET_FIELDS, *MATCH_FIELDS)}
+"""The fields of each command's records, where they are not a sheet's."""
+
+
+def _complete_fields(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The fields the command prints that are not already in the list being typed."""
     done, _, current = incomplete.rpartition(",")
     prefix = f"{done}," if done else ""
     chosen = set(done.split(","))
-    return [
-        prefix + name
-        for name in (*SHEET_FIELDS, *MATCH_FIELDS)
-        if name.startswith(current) and name not in chosen
-    ]
+    fields = _FIELDS.get(ctx.info_name or "", SHEET_FIELDS)
+    return [prefix + name for name in fields if name.startswith(current) and name not in chosen]
+
+
+def _keep_completion_order() -> None:
+    """Ask each shell to keep the order esskit offers (bash, zsh and fish sort completions as
+    text by default: 0 1 10 11 ... 2 20)."""
+    from typer import _completion_shared as shell
+
+    scripts = shell._completion_scripts
+    scripts["bash"] = shell.COMPLETION_SCRIPT_BASH.replace("complete -o", "complete -o nosort -o")
+    scripts["fish"] = shell.COMPLETION_SCRIPT_FISH.replace(
+        "complete --command", "complete --keep-order --command"
+    )
+    scripts["zsh"] = shell.COMPLETION_SCRIPT_ZSH.replace(
+        "compdef %(complete_func)s",
+        "zstyle ':completion:*:*:%(prog_name)s:*' sort false\ncompdef %(complete_func)s",
+    )
+
+
+_keep_completion_order()
 
 
 # ----------------------------------------------------------------------------- options

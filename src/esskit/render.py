@@ -70,6 +70,13 @@ SEARCH_COLUMNS = ("number", "score", *DEFAULT_COLUMNS[1:])
 
 NO_FRENCH_TITLE = "titre français inconnu · no known French title"
 
+FRENCH_CATEGORIES = {
+    Category.INTRO: "introduction",
+    Category.LEVER: "levier",
+    Category.THEMATIC: "thématique",
+}
+"""Each category's name in a French display (`--category` takes these names too)."""
+
 CATEGORY_LABELS = {
     Category.INTRO: "Introduction",
     Category.LEVER: "Leviers · Levers",
