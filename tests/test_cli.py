@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import webbrowser
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from esskit.cli import app
 
+Run = Callable[..., subprocess.CompletedProcess[str]]
 LEVERS = [4, 7, 9, 11, 13, 15, 17, 20, 23, 24]
 
 
@@ -365,11 +366,9 @@ def test_show_summary_paragraphs_stay_paragraphs(runner: CliRunner, tmp_path: Pa
     assert lines[start + 1] == "" and lines[start + 2] == "Para two."
 
 
-def complete(shell: str, line: str, env: dict[str, str] | None = None) -> list[str]:
-    """What the installed command offers a shell for the line typed so far (bash: bare values;
-    zsh and fish: values with their descriptions)."""
-    from conftest import esskit_command
-
+def complete(shell: str, line: str) -> list[str]:
+    """What esskit offers a shell for the line typed so far (bash: bare values; zsh and fish:
+    values with their descriptions)."""
     words = {
         "_ESSKIT_COMPLETE": f"complete_{shell}",
         "COMP_WORDS": line,
@@ -377,15 +376,7 @@ def complete(shell: str, line: str, env: dict[str, str] | None = None) -> list[s
         "_TYPER_COMPLETE_ARGS": line,
         "_TYPER_COMPLETE_FISH_ACTION": "get-args",
     }
-    result = subprocess.run(
-        esskit_command(),
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env={**os.environ, **words, **(env or {})},
-        timeout=30,
-        check=False,
-    )
+    result = CliRunner().invoke(app, [], env=words, prog_name="esskit")
     return result.stdout.splitlines()
 
 
@@ -413,19 +404,12 @@ def test_completion_follows_the_catalogue_option(tiny: Path) -> None:
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
-def test_completion_scripts_keep_esskit_order(shell: str) -> None:
-    from conftest import esskit_command
-
-    result = subprocess.run(
-        [*esskit_command(), "--show-completion", shell],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"},
-        timeout=30,
-        check=False,
+def test_completion_scripts_keep_esskit_order(run: Run, shell: str) -> None:
+    result = run(
+        "--show-completion", shell, env={"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
     )
     keep = {"bash": "-o nosort", "zsh": "sort false", "fish": "--keep-order"}[shell]
-    assert keep in result.stdout
+    assert result.returncode == 0 and keep in result.stdout
 
 
 def test_fields_completion_offers_only_what_the_command_accepts() -> None:
