@@ -280,7 +280,7 @@ def test_help_keeps_bracketed_notes(runner: CliRunner, command: str, shown: str)
 @pytest.mark.parametrize(
     ("command", "usage"),
     [
-        ("search", "esskit search [OPTIONS] [QUERY]"),
+        ("search", "esskit search [OPTIONS] {QUERY}"),
         ("show", "esskit show [OPTIONS] {NUMBER}..."),
         ("list", "esskit list [OPTIONS] [NUMBER]..."),
         ("open", "esskit open [OPTIONS] {NUMBER|QUERY}"),

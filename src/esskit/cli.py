@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
 from esskit import catalogue as cat
 from esskit.models import Category, named_number
@@ -81,11 +81,44 @@ class _Group(TyperGroup):
         sys.exit(code)
 
 
+def _flags_take_no_value(params: Sequence[Any]) -> None:
+    """Show each flag in help as itself (`--json`), without the `<bool>` value Typer gives it,
+    which suggests `--json true`."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+
+
+class _HelpGroup(_Group):
+    """The group, with its flags and its commands' flags shown in help without a value."""
+
+    def get_params(self, ctx: Any) -> Any:
+        params = super().get_params(ctx)
+        _flags_take_no_value(params)
+        return params
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _flags_take_no_value([*command.params, command.get_help_option(ctx)])
+        return command
+
+
+def _examples(*lines: str) -> str:
+    """An "Examples" block for the end of a command's help, its lines kept as written."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
 app = typer.Typer(
-    cls=_Group,
+    cls=_HelpGroup,
     name=PROG,
     help="Find your way through the RTES Kit MunicipalESS (2020): list, search, show and open "
-    "its 25 documents.",
+    "its documents.",
+    epilog=_examples(
+        'esskit search "commande publique"',
+        "esskit show 13",
+        "esskit list --category lever --format csv > levers.csv",
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -363,7 +396,8 @@ NumbersArgument = Annotated[
     list[str],
     typer.Argument(
         metavar="NUMBER",
-        help="Sheet numbers, 0 to 24 (0 is the introductory text), shown in the order given.",
+        help="Sheet numbers, as 'esskit list' shows them (0 is the introductory text), shown in "
+        "the order given.",
         autocompletion=_complete_numbers,
         show_default=False,
     ),
@@ -413,9 +447,9 @@ def main_options(
 ) -> None:
     """Find your way through the RTES Kit MunicipalESS (2020).
 
-    The kit's 25 documents: the introductory text (0), sheets 1-3 (intro), the levers a
-    municipality holds and the thematic sheets. Exit codes: 0 found, 1 nothing found,
-    2 usage or data error.
+    The kit's documents: the introductory text (0) and the sheets, in three categories: intro,
+    the levers a municipality holds, and the thematic sheets. Exit codes: 0 found, 1 nothing
+    found, 2 usage or data error.
     """
     try:
         cat.parse_flag("ESSKIT_DEBUG", os.environ.get("ESSKIT_DEBUG"))
@@ -428,7 +462,14 @@ def main_options(
 # ----------------------------------------------------------------------------- commands
 
 
-@app.command("list")
+@app.command(
+    "list",
+    epilog=_examples(
+        "esskit list --category levier",
+        "esskit list 4 7 13 --json",
+        "esskit list --tree",
+    ),
+)
 def list_sheets(
     ctx: typer.Context,
     numbers: Annotated[
@@ -473,7 +514,13 @@ def list_sheets(
         _emit_records([_record(s) for s in sheets], output, selected)
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "esskit search mobilité",
+        'esskit search "commande publique" --json',
+        "esskit search foncier --format csv --fields number,title_fr,url",
+    )
+)
 def search(
     ctx: typer.Context,
     query: Annotated[
@@ -483,9 +530,10 @@ def search(
             help="Words of a title or subject, in French or English, or a number.",
             show_default=False,
         ),
-    ] = "",
+    ],
     limit: Annotated[
-        int, typer.Option("--limit", "-n", min=1, max=10_000, help="Most results to show.")
+        int,
+        typer.Option("--limit", "-n", metavar="N", min=1, max=10_000, help="Most results to show."),
     ] = 10,
     category: CategoryOption = None,
     fmt: FormatOption = None,
@@ -537,7 +585,10 @@ def _no_match(sheets: Sequence["Sheet"], query: str) -> NoReturn:
 _NUMBER_CONTEXT = {"ignore_unknown_options": True}
 
 
-@app.command(context_settings=_NUMBER_CONTEXT)
+@app.command(
+    context_settings=_NUMBER_CONTEXT,
+    epilog=_examples("esskit show 13", "esskit show 4 7 --json"),
+)
 def show(
     ctx: typer.Context,
     numbers: NumbersArgument,
@@ -562,7 +613,15 @@ def show(
         _emit_records([_record(sheet) for sheet in sheets], output, selected, single=single)
 
 
-@app.command("open", context_settings=_NUMBER_CONTEXT)
+@app.command(
+    "open",
+    context_settings=_NUMBER_CONTEXT,
+    epilog=_examples(
+        "esskit open 13",
+        'esskit open "monnaie locale" --print-url',
+        "esskit open 2 --search",
+    ),
+)
 def open_sheet(
     ctx: typer.Context,
     target: Annotated[
@@ -631,14 +690,19 @@ def _target(catalogue: "Catalogue", target: str) -> "Sheet":
     return leader.sheet
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "esskit validate my-catalogue.json",
+        "python make_catalogue.py | esskit validate -",
+    )
+)
 def validate(
     ctx: typer.Context,
     path: Annotated[
         str | None,
         typer.Argument(
             metavar="PATH",
-            help="Catalogue file to check \\[default: the packaged one].",
+            help="Catalogue file to check, '-' for standard input \\[default: the packaged one].",
             show_default=False,
         ),
     ] = None,
@@ -646,7 +710,11 @@ def validate(
     """Check a catalogue file and report its problems (up to 100), each with its location."""
     target = path or _settings(ctx).catalogue
     try:
-        loaded = cat.check(target, _settings(ctx).policy)
+        if target == "-":
+            target = STDIN
+            loaded = cat.validate_bytes(_stdin(), _settings(ctx).policy, STDIN, every_problem=True)
+        else:
+            loaded = cat.check(target, _settings(ctx).policy)
     except cat.CatalogueError as exc:
         where = target or str(cat.packaged_path())
         for problem in exc.problems:
@@ -656,7 +724,20 @@ def validate(
     _emit(f"{where}: valid, {len(loaded.sheets)} sheets\n")
 
 
-@app.command()
+STDIN = "standard input"
+
+
+def _stdin() -> bytes:
+    """A catalogue read from standard input, within the size limit of a catalogue file."""
+    data = sys.stdin.buffer.read(cat.MAX_BYTES + 1)
+    if len(data) > cat.MAX_BYTES:
+        raise cat.CatalogueError(f"{STDIN} is over the {cat.MAX_BYTES // (1024 * 1024)} MiB limit")
+    if not data.strip():
+        raise cat.CatalogueError(f"{STDIN} is empty")
+    return data
+
+
+@app.command(epilog=_examples("esskit schema > catalogue.schema.json"))
 def schema() -> None:
     """Print the JSON Schema of the catalogue file format."""
     from esskit.render import to_json
