@@ -3,8 +3,10 @@
 Usage: python scripts/build_catalogue.py [REFERENCE_JSON]
 
 Every title, number, category, link, PDF name, date and source comes from the reference. The
-only additions are search keywords (EXTRA_KEYWORDS): words a user types for a sheet's subject,
-taken from or faithful to its title and summary. Fields the reference leaves null are left out.
+only additions are search aids: `data/vocabulary.json` (the words practitioners use for each
+sheet's subject, merged into its keywords) and `data/glossary.json` (the field's acronyms and
+their official expansions, the catalogue's glossary). Fields the reference leaves null are left
+out.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REFERENCE = ROOT.parent / "shared" / "reference" / "municipaless-2020.json"
 OUTPUT = ROOT / "data" / "sheets.json"
+VOCABULARY = ROOT / "data" / "vocabulary.json"
+GLOSSARY = ROOT / "data" / "glossary.json"
 
 KIT = {
     "name": "Kit MunicipalESS",
@@ -27,150 +31,6 @@ KIT = {
         "https://ripess.eu/en/resources-from-october-2020-in-collaboration-with-socioeco-org/",
         "https://www.rtes.fr/kit-municipaless",
     ],
-}
-
-# Search aids, in French and English, for each sheet's subject.
-EXTRA_KEYWORDS: dict[int, tuple[list[str], list[str]]] = {
-    0: (
-        ["transition écologique", "services publics locaux", "élus municipaux"],
-        ["ecological transition", "local public services", "local councillors"],
-    ),
-    1: (["définition", "qu'est-ce que l'ESS"], ["definition", "what is the SSE"]),
-    2: (
-        ["emploi", "emplois durables", "argumentaire", "pourquoi soutenir l'ESS"],
-        ["jobs", "sustainable jobs", "why support the SSE"],
-    ),
-    3: (["compétences", "EPCI", "communes"], ["competences", "powers of municipalities"]),
-    4: (
-        ["mobilisation des acteurs", "connaître les acteurs", "acteurs locaux"],
-        ["mobilisation of actors", "mobilising actors", "stakeholders", "mapping"],
-    ),
-    5: (
-        ["revitalisation", "centre-ville", "commerces de proximité", "dévitalisation"],
-        ["city centre revitalisation", "town centre", "local shops", "high street"],
-    ),
-    6: (["quartiers", "QPV", "habitants"], ["neighbourhoods", "residents", "urban"]),
-    7: (
-        ["marchés publics", "achat public", "achats socialement responsables", "insertion"],
-        ["public contracts", "procurement", "public purchasing", "social clauses"],
-    ),
-    8: (
-        [
-            "cantine",
-            "cantines scolaires",
-            "restauration scolaire",
-            "agriculture",
-            "bio",
-            "circuit court",
-            "régies agricoles",
-            "alimentation",
-        ],
-        ["school meals", "school canteens", "food", "local food", "agriculture", "organic food"],
-    ),
-    9: (
-        [
-            "société coopérative d'intérêt collectif",
-            "coopérative multisociétaires",
-            "collectivités sociétaires",
-        ],
-        ["collective interest cooperative", "multi-stakeholder cooperative"],
-    ),
-    10: (
-        [
-            "transport",
-            "transports",
-            "covoiturage",
-            "autopartage",
-            "vélo",
-            "mobilité inclusive",
-            "plateformes de mobilité solidaire",
-        ],
-        [
-            "transport",
-            "car sharing",
-            "carpooling",
-            "cycling",
-            "bike",
-            "mobility",
-            "inclusive mobility",
-        ],
-    ),
-    11: (
-        ["contractualisation", "modes de contractualisation", "conventionnement", "subventions"],
-        ["contracting", "contracts", "grants", "agreements"],
-    ),
-    12: (
-        ["arts et culture", "arts", "lieux culturels", "politique culturelle"],
-        ["arts", "arts and culture", "cultural venues", "cultural policy"],
-    ),
-    13: (
-        [
-            "accès au foncier",
-            "bâtiments",
-            "locaux vacants",
-            "mise à disposition de locaux",
-            "patrimoine communal",
-        ],
-        ["land access", "access to land", "buildings", "vacant premises"],
-    ),
-    14: (
-        [
-            "énergie",
-            "énergies renouvelables",
-            "coopératives citoyennes d'énergie",
-            "rénovation énergétique",
-            "climat",
-        ],
-        ["energy", "renewable energy", "energy cooperatives", "climate"],
-    ),
-    15: (
-        ["mesure d'impact", "évaluation des politiques publiques"],
-        ["impact measurement", "policy evaluation"],
-    ),
-    16: (["rural", "campagne", "villages"], ["rural", "countryside", "villages"]),
-    17: (
-        [
-            "animation",
-            "accompagnement des porteurs de projets",
-            "accueil et orientation",
-            "solidarités locales",
-        ],
-        ["facilitation", "project support", "local solidarity"],
-    ),
-    18: (
-        ["logiciels libres", "internet", "informatique", "usage raisonné du numérique"],
-        ["digital technologies", "internet", "open source", "computing"],
-    ),
-    19: (
-        ["jeunes", "sports", "clubs sportifs", "groupements d'employeurs"],
-        ["young people", "sports", "sports associations", "youth and sport"],
-    ),
-    20: (
-        ["monnaie locale", "épargne solidaire", "financement citoyen"],
-        ["local currency", "solidarity savings", "citizen finance", "community finance"],
-    ),
-    21: (
-        [
-            "crèche",
-            "enfance",
-            "garde d'enfants",
-            "accueil du jeune enfant",
-            "espaces de vie sociale",
-        ],
-        ["childcare", "nursery", "children", "families"],
-    ),
-    22: (
-        ["recyclerie", "ressourcerie", "recyclage", "tri", "collecte", "loi anti-gaspillage"],
-        ["recycling", "waste collection", "sorting", "anti-waste"],
-    ),
-    23: (
-        ["transversal", "décloisonnement", "organisation des services"],
-        ["cross-cutting", "transversal", "joined-up policy", "working across departments"],
-    ),
-    24: (
-        ["ressources mobilisables", "partenaires", "financeurs", "écosystème"],
-        ["resources", "partners", "funders", "summary of resources"],
-    ),
 }
 
 # Reference field names that become keys under `links` in the catalogue.
@@ -188,10 +48,24 @@ def _merge(known: list[str], extra: list[str]) -> list[str]:
     return known + [word for word in extra if word.casefold() not in seen]
 
 
-def build_sheet(entry: dict[str, Any]) -> dict[str, Any]:
-    """One catalogue sheet from one reference entry."""
+def vocabulary() -> dict[int, tuple[list[str], list[str]]]:
+    """Each sheet's search words, French and English, from data/vocabulary.json."""
+    data = json.loads(VOCABULARY.read_text(encoding="utf-8"))
+    return {sheet["number"]: (sheet["fr"], sheet["en"]) for sheet in data["sheets"]}
+
+
+def glossary() -> list[dict[str, Any]]:
+    """The glossary entries of data/glossary.json, sorted by term."""
+    data = json.loads(GLOSSARY.read_text(encoding="utf-8"))
+    return sorted(data["entries"], key=lambda entry: (entry["term"].casefold(), entry["fr"]))
+
+
+def build_sheet(
+    entry: dict[str, Any], words: dict[int, tuple[list[str], list[str]]]
+) -> dict[str, Any]:
+    """One catalogue sheet from one reference entry and its search words."""
     number = entry["number"]
-    extra_fr, extra_en = EXTRA_KEYWORDS.get(number, ([], []))
+    extra_fr, extra_en = words.get(number, ([], []))
     sheet: dict[str, Any] = {"number": number, "category": entry["category"]}
     for key in ("title_fr", "title_en", "summary_fr", "published"):
         if entry.get(key) is not None:
@@ -214,8 +88,9 @@ def build_sheet(entry: dict[str, Any]) -> dict[str, Any]:
 def build(reference: Path) -> dict[str, Any]:
     """The whole catalogue, sheets in number order."""
     entries = json.loads(reference.read_text(encoding="utf-8"))
-    sheets = [build_sheet(entry) for entry in sorted(entries, key=lambda e: e["number"])]
-    return {"kit": KIT, "sheets": sheets}
+    words = vocabulary()
+    sheets = [build_sheet(entry, words) for entry in sorted(entries, key=lambda e: e["number"])]
+    return {"kit": KIT, "sheets": sheets, "glossary": glossary()}
 
 
 def main() -> None:

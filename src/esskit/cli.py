@@ -32,7 +32,7 @@ from esskit.render import (
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from esskit.models import Catalogue, Sheet
+    from esskit.models import Catalogue, GlossaryEntry, Sheet
 
 FOUND, NOTHING_FOUND, USAGE_ERROR = 0, 1, 2
 PROG = "esskit"
@@ -543,7 +543,7 @@ def search(
     catalogue: CatalogueOption = None,
 ) -> None:
     """Search titles and keywords in French and English, typos and missing accents forgiven."""
-    from esskit.search import EmptyQuery, find
+    from esskit.search import QueryError, find
 
     chosen = _category(category)
     output = _format(fmt, as_json)
@@ -551,13 +551,13 @@ def search(
     loaded = _load(ctx, catalogue)
     sheets = [sheet for sheet in loaded.sheets if chosen is None or sheet.category is chosen]
     try:
-        matches = find(sheets, query, limit=limit)
-    except EmptyQuery as exc:
+        matches = find(sheets, query, limit=limit, glossary=loaded.glossary)
+    except QueryError as exc:
         fail(str(exc))
     if not matches:
         if output is Format.JSON:
             _emit("[]\n")
-        _no_match(sheets, query)
+        _no_match(sheets, query, loaded.glossary)
     if output is Format.TABLE:
         from esskit.render import sheets_table
 
@@ -570,13 +570,15 @@ def search(
     _emit_records(records, output, columns)
 
 
-def _no_match(sheets: Sequence["Sheet"], query: str) -> NoReturn:
+def _no_match(
+    sheets: Sequence["Sheet"], query: str, glossary: Sequence["GlossaryEntry"]
+) -> NoReturn:
     """Say that nothing matched, with up to three close sheets, and exit 1."""
     from esskit.search import find
 
     shown = query if len(query) <= 60 else query[:57] + "..."
     _stderr(f"no sheet matches {shown!r}")
-    for near in find(sheets, query, limit=3, loose=True):
+    for near in find(sheets, query, limit=3, loose=True, glossary=glossary):
         sys.stderr.write(f"  did you mean {near.sheet.number}: {near.sheet.title}?\n")
     raise typer.Exit(NOTHING_FOUND)
 
@@ -673,14 +675,14 @@ def _target(catalogue: "Catalogue", target: str) -> "Sheet":
     text = target.strip()
     if named_number(text) is not None or text.lstrip("+-").isdigit():  # -5 is a bad number
         return _sheet(catalogue, text)
-    from esskit.search import EmptyQuery, clear_leader, find
+    from esskit.search import QueryError, clear_leader, find
 
     try:
-        matches = find(catalogue.sheets, text, limit=5)
-    except EmptyQuery as exc:
+        matches = find(catalogue.sheets, text, limit=5, glossary=catalogue.glossary)
+    except QueryError as exc:
         fail(str(exc))
     if not matches:
-        _no_match(catalogue.sheets, text)
+        _no_match(catalogue.sheets, text, catalogue.glossary)
     leader = clear_leader(matches)
     if leader is None:
         _stderr(f"{text!r} matches several sheets; say which with its number:")

@@ -1,80 +1,42 @@
 """Rank sheets against a query typed in French or English, however it is typed.
 
-Text is folded (case, accents, French typography), words are made singular, and the words that
-nearly every title shares count for little. Each matching sheet lands in a tier:
+`find` works in visible stages, as search engines do:
 
-1. the query's words stand together, in order, in a title or a keyword (a phrase match);
-2. every query word is present as a word or a word prefix;
-3. words that are close to the query's (typos).
+1. parse: the query read as the sheets are read (`analysis`: folded, stop words out), the sheet
+   number it names, the acronyms of the glossary it holds, and the ways of writing ESS;
+2. gather: each query word's matches among the words the sheets hold (the index's vocabulary):
+   the same word, a word with the same stem, a longer word it starts (four letters or more), and,
+   for a word that matches nothing, words within a typo or two; then every place the sheets hold
+   one of them. Candidates come from the index, so no sheet that could score is left out;
+3. score: BM25F, a field-weighted, rarity-weighted sum over the query's words;
+4. rank: tiers first (the sheet the query names; a title, keyword or glossary entry holding the
+   query's words in order), then the score, then the sheet number;
+5. explain: the field and text that matched best, and how the query was read (`PAT → projet
+   alimentaire territorial`, `vdlo → velo`).
 
-A query that names a sheet (`7`, `fiche 7`, `n°7`, `sheet 7`) ranks that sheet first. Ties break
-by sheet number. This module is the only one that uses RapidFuzz, and imports it on first use.
+A sheet is a match only when the words it holds weigh at least half of the query (a word found
+only in a summary counts for less): a query about something outside the kit finds nothing rather
+than a sheet that shares one common word with it. This module is the only one that uses RapidFuzz,
+and imports it only to correct a typo.
 """
 
 from __future__ import annotations
 
+import math
 import re
-import unicodedata
-from collections.abc import Iterable, Sequence
-from enum import StrEnum
-from functools import cache, lru_cache
-from itertools import chain
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from functools import cached_property
 from typing import NamedTuple
 
-from esskit.models import Sheet, named_number
+from esskit.analysis import SEPARATORS, fold, fold_keeping_separators, stem, stop_words, words
+from esskit.models import GlossaryEntry, Sheet, named_number
 
-GENERIC = frozenset(
-    {"ess", "economie", "economy", "social", "sociale", "solidaire", "solidarity", "solidarite"}
-)
-"""Words nearly every title holds: they count for little in a ranking."""
-
-STOPWORDS = frozenset(
-    {
-        "a", "an", "and", "at", "au", "aux", "by", "d", "de", "des", "du", "en", "et", "for",
-        "in", "l", "la", "le", "les", "ma", "mes", "mon", "of", "on", "or", "ou", "par", "pour",
-        "sa", "ses", "son", "sur", "the", "to", "un", "une", "with",
-    }
-)  # fmt: skip
-"""Articles, prepositions and conjunctions, dropped before matching."""
-
-MAX_QUERY = 500
-"""Characters of a query that are read; the rest is ignored."""
-
-_GENERIC_WEIGHT = 0.15
-_FUZZY_CUTOFF = 75.0
-_LOOSE_CUTOFF = 60.0
-_MIN_SCORE = 25.0
-
-# How letters and marks of French and English typography, and letters with a stroke (which
-# Unicode does not decompose), are spelled for matching. With them replaced, French and English
-# text is Latin-1, which the search prefilter folds byte by byte.
-_SPELLINGS = {
-    "œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "’": "'", "‘": "'", "ʼ": "'",
-    "`": "'", "´": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-", "…": "...",
-    "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ı": "i",
-}  # fmt: skip
-_TYPOGRAPHY = str.maketrans(_SPELLINGS)
-_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
-_ELISION = re.compile(r"\b(?:l|d|qu|n|s|c|j|m|t|jusqu|lorsqu|puisqu)'(?=\w)")
-_NONWORD = re.compile(r"[\W_]+")
-_WORD = re.compile(r"[^\W_]+")
-# Ways of naming the social and solidarity economy, or its two halves, longest first: each
-# becomes the word `ess`, like the acronyms (`economie sociale` + `solidaire` is `ess` twice over).
-_ESS_PHRASES = (
-    ("social", "solidarity", "economy"),
-    ("economie", "sociale"),
-    ("economie", "solidaire"),
-    ("ess", "solidaire"),
-    ("social", "economy"),
-    ("solidarity", "economy"),
-)
-_ESS_ENDINGS = {  # the phrases by their last word, longest first
-    last: [phrase for phrase in _ESS_PHRASES if phrase[-1] == last]
-    for last in dict.fromkeys(phrase[-1] for phrase in _ESS_PHRASES)
-}
-_ESS_WORDS = frozenset({"sse", *_ESS_ENDINGS})
-_ESS_ANCHORS = ("ess", "sse", "social", "solida")
-"""Every way of writing ESS above holds one of these."""
+MAX_QUERY_CHARACTERS = 300
+MAX_QUERY_WORDS = 30
+"""A query longer than this is refused: a question fits well within it."""
 
 
 class Field(StrEnum):
@@ -85,6 +47,79 @@ class Field(StrEnum):
     GLOSSARY = "glossary"
     SUMMARY = "summary"
     NUMBER = "number"
+
+
+class Tier(IntEnum):
+    """How a result matched, best first; results rank by tier, then by score."""
+
+    NUMBER = 0
+    """The query names the sheet (`7`, `fiche 7`, `n°7`)."""
+    PHRASE = 1
+    """A title, keyword or glossary entry holds the query's words, in order."""
+    WORDS = 2
+    """The sheet holds enough of the query's words."""
+
+
+# The fields of a sheet that are searched, French then English, with their weight in a score and
+# how much a field's length weakens what it holds (BM25F's b: keywords and glossary entries are
+# lists, and a long list is no sign of a text that merely mentions a word).
+_FIELDS = (
+    (Field.TITLE, "fr"),
+    (Field.KEYWORDS, "fr"),
+    (Field.GLOSSARY, "fr"),
+    (Field.SUMMARY, "fr"),
+    (Field.TITLE, "en"),
+    (Field.KEYWORDS, "en"),
+    (Field.GLOSSARY, "en"),
+)
+LANGUAGES = ("fr", "en")
+FIELD_WEIGHTS = {Field.TITLE: 3.0, Field.KEYWORDS: 2.0, Field.GLOSSARY: 2.0, Field.SUMMARY: 0.6}
+LENGTH_EFFECT = {Field.TITLE: 0.5, Field.KEYWORDS: 0.2, Field.GLOSSARY: 0.2, Field.SUMMARY: 0.75}
+SATURATION = 1.2
+"""BM25's k1: how quickly more occurrences of a word stop adding to a score."""
+TOGETHER = 1.0
+"""Weight of the query's words that stand together in one title, keyword or glossary entry
+(`trouver des locaux`), on top of BM25F, which counts words one by one."""
+
+# How well a word of a sheet answers a word of the query.
+EXACT = 1.0
+SAME_STEM = 0.95
+LONGER_WORD = 0.8
+"""A word that starts with the query's word (`mobil` -> `mobilite`)."""
+TYPO = 0.7
+"""A word within a typo or two of the query's word (`vdlo` -> `velo`)."""
+PART_OF_ESS = 0.5
+"""`economie`, `social`, `solidaire` for ESS: a sheet that writes the name out in full."""
+
+MIN_COVER = 0.5
+"""The share of the query's weight that a sheet must hold to be a match."""
+LOOSE_COVER = 0.3
+"""The same, for the sheets suggested when nothing matched."""
+SUMMARY_COVER = 0.5
+"""What a word found only in a summary counts for, in that share."""
+SHORTEST_FUZZY = 4
+"""Words shorter than this match only as themselves or their stem: no longer word, no typo."""
+
+_KEYWORD_SEPARATOR = "\v"
+_FIELD_SEPARATOR = "\t"
+_SHEET_SEPARATOR = "\n"
+
+# Ways of writing the social and solidarity economy, folded; a query that writes one of them
+# means ESS. Longest first.
+_ESS_PHRASES = (
+    "economie sociale et solidaire",
+    "social and solidarity economy",
+    "economie sociale solidaire",
+    "economie sociale",
+    "economie solidaire",
+    "social economy",
+    "solidarity economy",
+)
+_ESS = "ess"
+_ESS_WORDS = frozenset({"ess", "sse"})
+"""The two acronyms, French and English: each query for one finds the other."""
+_ESS_PARTS = frozenset({"economie", "economy", "sociale", "social", "solidaire", "solidarity"})
+_WORD = re.compile(r"[^\W_]+")
 
 
 class Matched(NamedTuple):
@@ -98,378 +133,667 @@ class Matched(NamedTuple):
 
 
 class Match(NamedTuple):
-    """One search result: the sheet, its score (0-100), its tier, and why it matched.
+    """One search result: the sheet, its score (0-100, higher first), its tier, and why it matched.
 
     `highlights` maps `title_fr` and `title_en` to the character spans of their matching words.
     """
 
     sheet: Sheet
     score: float
-    tier: int
+    tier: Tier
     matched: Matched
     highlights: dict[str, tuple[tuple[int, int], ...]]
 
 
-class EmptyQuery(ValueError):
+class QueryError(ValueError):
+    """A query that cannot be searched for."""
+
+
+class EmptyQuery(QueryError):
     """The query has nothing to search for (empty, or only punctuation, common words or lone
     letters)."""
 
 
-def fold(text: str) -> str:
-    """Lower-case, accent-free, punctuation-free text: `L’Économie & co` -> `economie co`."""
-    text = text.translate(_TYPOGRAPHY).casefold()
-    text = _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold()
-    text = _ELISION.sub(" ", text.translate(_TYPOGRAPHY))
-    return _NONWORD.sub(" ", text).strip()
+class QueryTooLong(QueryError):
+    """The query is longer than any search needs."""
 
 
-def _singular(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith("aux"):
-        return word[:-3] + "al"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us")):
-        return word[:-1]
-    return word
+# ----------------------------------------------------------------------------- 1. parse
 
 
-@cache
-def _normal_word(word: str) -> tuple[str, ...]:
-    """A raw word as it is matched: folded and singular; nothing for a stopword or a lone letter."""
-    return tuple(
-        _singular(part)
-        for part in fold(word).split()
-        if part not in STOPWORDS and (len(part) > 1 or part.isdigit())
-    )
+@dataclass(frozen=True)
+class Term:
+    """One word of the query as it is searched for."""
+
+    word: str
+    """The folded word (`velo`); `ess` for any way of writing ESS out."""
+    entries: tuple[GlossaryEntry, ...] = ()
+    """The glossary entries this word is the acronym of."""
+
+    @property
+    def exact_only(self) -> bool:
+        """Acronyms, numbers and short words match only as themselves or their stem."""
+        return bool(self.entries) or len(self.word) < SHORTEST_FUZZY or self.word.isdigit()
 
 
-def _merge_ess(tokens: list[str]) -> list[str]:
-    """`economie sociale solidaire`, `economie sociale`, their English forms and `sse` become
-    `ess`."""
-    if _ESS_WORDS.isdisjoint(tokens):
-        return tokens
-    out: list[str] = []
-    for token in tokens:
-        out.append("ess" if token == "sse" else token)
-        for phrase in _ESS_ENDINGS.get(token, ()):
-            if tuple(out[-len(phrase) :]) == phrase:
-                out[-len(phrase) :] = ["ess"]
-                break
-    return out
+@dataclass(frozen=True)
+class Query:
+    """A parsed query: its terms, and its words in order (stop words included) for phrases."""
+
+    text: str
+    terms: tuple[Term, ...]
+    phrase: tuple[str, ...]
+    loose: bool = False
 
 
-@lru_cache(maxsize=65_536)
-def tokens(text: str) -> tuple[str, ...]:
-    """The words of a text as they are matched."""
-    return tuple(_merge_ess(list(chain.from_iterable(map(_normal_word, _WORD.findall(text))))))
+def _merge_ess(folded: str) -> str:
+    """Folded text with each way of writing ESS out as the word `ess`."""
+    padded = f" {' '.join(folded.split())} "
+    for phrase in _ESS_PHRASES:
+        padded = padded.replace(f" {phrase} ", f" {_ESS} ")
+    return padded.strip()
 
 
-def query_terms(query: str) -> list[str]:
-    """The words of a query as they are matched: no stopwords or lone letters, which no sheet
-    text keeps either."""
-    return list(tokens(query[:MAX_QUERY]))
-
-
-@cache
-def _closeness(term: str, word: str) -> float:
-    """Up to .8 for a word spelled close to the term (a typo), else 0."""
-    from rapidfuzz import fuzz
-
-    return 0.8 * fuzz.ratio(term, word, score_cutoff=_LOOSE_CUTOFF) / 100
-
-
-def _quality(term: str, words: tuple[str, ...], fuzzy: bool, line: str | None = None) -> float:
-    """How well the best of `words` matches a query term: 1 the same word, .9 a word that starts
-    with it (or ESS, for a word of its name), then (with `fuzzy`) up to .8 for a close spelling,
-    else 0. `line` is the words joined after a space, when the caller has it already."""
-    if term in words:
-        return 1.0
-    line = " " + " ".join(words) if line is None else line
-    if (len(term) >= 3 and " " + term in line) or (term in GENERIC and "ess" in words):
-        return 0.9
-    if not fuzzy or len(term) < 4:
-        return 0.0
-    return max((_closeness(term, word) for word in words), default=0.0)
-
-
-def _anchors(terms: Iterable[str], query: _Query) -> set[str]:
-    """Letters found in the folded text of every sheet that can match the query.
-
-    Without typos, a word of the sheet starts with the term (less a final `y` or `l`, which a
-    plural changes: `mobilities` -> `mobility`, `locaux` -> `local`); with typos, one slip leaves
-    the term's first or last half whole; for suggestions, its first or last three letters.
-    """
-    anchors: set[str] = set()
-    for term in terms:
-        if term in GENERIC:  # ESS however it is written, which the words of its name match too
-            anchors.update(_ESS_ANCHORS)
-            if term == "ess":
-                continue
-        if not query.fuzzy:
-            anchors.add(term[:-1] if len(term) > 3 and term.endswith(("y", "l")) else term)
-        elif len(term) < 4:
-            anchors.add(term)
-        else:
-            half = 3 if query.loose else max(3, len(term) // 2)
-            anchors.update((term[:half], term[-half:]))
-    return anchors
-
-
-def _raw_fields(sheet: Sheet) -> str:
-    """The texts of `_fields(sheet)` on one line (spelled out: it runs for every sheet)."""
-    keywords = " ".join((*sheet.keywords_fr, *sheet.keywords_en))
-    return f"{sheet.title_fr or ''} {sheet.title_en} {keywords}"
-
-
-@cache
-def _latin1_fold() -> bytes:
-    """A byte table that folds Latin-1 text as `fold` does: lower case, no accents."""
-    table = bytearray(range(256))
-    for code in range(256):
-        folded = fold(chr(code))
-        if len(folded) == 1 and folded.isascii():
-            table[code] = ord(folded)
-    return bytes(table)
-
-
-def _folded_block(sheets: Sequence[Sheet]) -> bytes | None:
-    """The searched text of all sheets, one line each, folded to lower-case ASCII letters; None
-    when a line break inside a sheet's text (never in a validated catalogue) would shift lines.
-
-    Text that is Latin-1 once typographic marks are replaced, as French and English are, is
-    folded byte by byte at C speed; other text goes through Unicode decomposition.
-    """
-    block = "\n".join(map(_raw_fields, sheets))
-    for mark, plain in _SPELLINGS.items():
-        if mark in block:  # each replace copies the whole block: only when it is needed
-            block = block.replace(mark, plain)
-    if block.count("\n") != len(sheets) - 1:
-        return None
-    try:
-        return block.encode("latin-1").translate(_latin1_fold())
-    except UnicodeEncodeError:
-        decomposed = unicodedata.normalize("NFKD", block)
-        return _MARKS.sub("", decomposed).casefold().encode("utf-8", "replace")
-
-
-def _candidates(sheets: Sequence[Sheet], block: bytes | None, query: _Query) -> Iterable[int]:
-    """Indexes of the sheets whose folded text holds an anchor of a query term: the only ones
-    worth scoring (every sheet when there is no block)."""
-    if block is None:
-        return range(len(sheets))
-    anchors = _anchors(query.required or query.terms, query)
-    pattern = re.compile(b"|".join(re.escape(a.encode()) for a in sorted(anchors)))
-    found: list[int] = []
-    line, position = 0, 0
-    hit = pattern.search(block)
-    while hit is not None:
-        line += block.count(b"\n", position, hit.start())
-        found.append(line)
-        position = block.find(b"\n", hit.end())  # the line holds one: look on from the next
-        hit = pattern.search(block, position) if position >= 0 else None
+def _acronyms(
+    typed_words: Sequence[str], glossary: Sequence[GlossaryEntry]
+) -> dict[str, tuple[GlossaryEntry, ...]]:
+    """The query's acronyms, folded, with their glossary entries (an entry that asks for its
+    capitals is found only when typed with them)."""
+    found: dict[str, tuple[GlossaryEntry, ...]] = {}
+    for typed in typed_words:
+        folded = " ".join(words(typed))
+        entries = tuple(
+            entry
+            for entry in glossary
+            if (typed == entry.term if entry.case_sensitive else folded == fold(entry.term).strip())
+        )
+        if entries:
+            found[folded] = entries
     return found
 
 
-class _Query(NamedTuple):
-    terms: tuple[str, ...]
-    weights: tuple[float, ...]
-    """Per term: 1, or less for a generic word (unless every word is generic)."""
-    loose: bool
-    fuzzy: bool
-
-    @classmethod
-    def parse(cls, query: str, loose: bool) -> _Query:
-        terms = tuple(dict.fromkeys(query_terms(query)))
-        weights = tuple(_GENERIC_WEIGHT if term in GENERIC else 1.0 for term in terms)
-        if all(weight < 1 for weight in weights):
-            weights = (1.0,) * len(terms)
-        return cls(terms, weights, loose, fuzzy=loose)
-
-    @property
-    def required(self) -> list[str]:
-        return [term for term, weight in zip(self.terms, self.weights, strict=True) if weight >= 1]
-
-
-def _fields(sheet: Sheet) -> list[tuple[Field, str, str]]:
-    fields = [(Field.TITLE, "fr", sheet.title_fr)] if sheet.title_fr else []
-    fields.append((Field.TITLE, "en", sheet.title_en))
-    fields.extend((Field.KEYWORDS, "fr", keyword) for keyword in sheet.keywords_fr)
-    fields.extend((Field.KEYWORDS, "en", keyword) for keyword in sheet.keywords_en)
-    return fields
-
-
-def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
-    if phrase[0] not in words:
-        return False
-    size = len(phrase)
-    return any(words[i : i + size] == phrase for i in range(len(words) - size + 1))
+def parse(text: str, glossary: Sequence[GlossaryEntry] = (), *, loose: bool = False) -> Query:
+    """The query's terms, or QueryError when there is nothing to search for, or far too much."""
+    if len(text) > MAX_QUERY_CHARACTERS:
+        raise QueryTooLong(
+            f"the query is {len(text)} characters long: give at most {MAX_QUERY_CHARACTERS}"
+        )
+    typed_words = _WORD.findall(text)
+    if not typed_words:
+        raise EmptyQuery("the query is empty: give a word of a title, a subject or a sheet number")
+    if len(typed_words) > MAX_QUERY_WORDS:
+        raise QueryTooLong(
+            f"the query has {len(typed_words)} words: give at most {MAX_QUERY_WORDS}"
+        )
+    acronyms = _acronyms(typed_words, glossary)
+    phrase = tuple(w for w in _merge_ess(fold(text)).split() if len(w) > 1 or w.isdigit())
+    stop = stop_words()
+    terms: dict[str, Term] = {}
+    for word in phrase:
+        if word in acronyms:
+            terms.setdefault(word, Term(word, acronyms[word]))
+        elif word not in stop:
+            terms.setdefault(word, Term(word))
+    if not terms:
+        raise EmptyQuery(
+            "the query has only common words (such as 'de', 'the') or lone letters: "
+            "give a word of a title, a subject or a sheet number"
+        )
+    return Query(text, tuple(terms.values()), phrase, loose)
 
 
-class _Judged(NamedTuple):
-    """How one title or keyword answers a query."""
+# ----------------------------------------------------------------------------- 2. gather
 
-    qualities: tuple[float, ...]
-    """Per term: 1 a word, .9 a word prefix, up to .8 a close spelling; 0 below the cut-off."""
-    cover: float
-    """The qualities, weighted."""
-    phrase: float
-    """93 to 100 when the query's words stand together in the text, else 0."""
+Words = dict[str, float]
+"""Words of the sheets that answer a query term, each with how well it does."""
+Answers = dict[str, Words]
+"""A term's answers in each language's part of the index."""
 
 
-def _judge(is_title: bool, text: str, query: _Query) -> _Judged:
-    cutoff = 0.8 * (_LOOSE_CUTOFF if query.loose else _FUZZY_CUTOFF) / 100
-    words = tokens(text)
-    line = " " + " ".join(words)
-    qualities = tuple(
-        quality if (quality := _quality(term, words, query.fuzzy, line)) >= cutoff else 0.0
-        for term in query.terms
+class Hit(NamedTuple):
+    """A word of a sheet that answers a query term."""
+
+    sheet: int
+    """The sheet's position in the searched sequence."""
+    field: int
+    """The field's position in `_FIELDS`."""
+    part: int
+    """Which keyword or glossary entry of the field (0 for a title or a summary)."""
+    word: str
+
+
+def _segments(sheet: Sheet, entries: Sequence[GlossaryEntry]) -> tuple[tuple[str, ...], ...]:
+    """The texts of each field of a sheet, in the order of `_FIELDS` (lists item by item); a
+    glossary entry gives its French expansion to the French field, its English one (if any) to
+    the English field (the acronym itself is found by `parse`, which knows whether its capitals
+    matter)."""
+    return (
+        (sheet.title_fr,) if sheet.title_fr else (),
+        sheet.keywords_fr,
+        tuple(entry.fr for entry in entries),
+        (sheet.summary_fr,) if sheet.summary_fr else (),
+        (sheet.title_en,),
+        sheet.keywords_en,
+        tuple(entry.en or "" for entry in entries),
     )
-    phrase = 0.0
-    if _contains(words, query.terms):
-        if words == query.terms:
-            phrase = 100.0 if is_title else 98.0
-        else:
-            phrase = (96.0 if is_title else 93.0) - min(3.0, len(words) / 10)
-    cover = sum(weight * quality for weight, quality in zip(query.weights, qualities, strict=True))
-    return _Judged(qualities, cover, phrase)
 
 
-class _Judge:
-    """Judges the texts of sheets for one query, each keyword once: sheets share their keywords
-    (titles are their own, and are not kept)."""
+class Block:
+    """The sheets' text in one language, folded once, and the words it holds (its vocabulary).
 
-    def __init__(self, query: _Query) -> None:
-        self.query = query
-        self.keywords: dict[str, _Judged] = {}
+    One line a sheet; on it, the language's fields separated by tabs, and the items of a list
+    (keywords, glossary entries) by vertical tabs. A word's places are found with `str.find`
+    over the whole text, at C speed, and a place tells its sheet, field and item.
+    """
 
-    def __call__(self, is_title: bool, text: str) -> _Judged:
-        if is_title:
-            return _judge(True, text, self.query)
-        judged = self.keywords.get(text)
-        if judged is None:
-            judged = self.keywords[text] = _judge(False, text, self.query)
-        return judged
+    def __init__(self, lang: str, raw: str) -> None:
+        self.lang = lang
+        self.fields = [position for position, (_, of) in enumerate(_FIELDS) if of == lang]
+        self.text = fold_keeping_separators(raw)
+        self.starts: list[int] = [0]
+        self.vocabulary: set[str] = set()
+        lines = self.text.split(_SHEET_SEPARATOR)
+        for start in range(0, len(lines), 1_000):  # a thousand lines at a time: little memory
+            chunk = lines[start : start + 1_000]
+            self.vocabulary.update(" ".join(chunk).split())
+            for line in chunk:
+                self.starts.append(self.starts[-1] + len(line) + 1)
+        self.starts.pop()
+
+    @cached_property
+    def _by_initial(self) -> dict[str, list[str]]:
+        """The vocabulary's words (not numbers) by their first letter: a word and its stem, or a
+        longer word it starts, share their first letter (Snowball changes only endings)."""
+        grouped: dict[str, list[str]] = {}
+        for word in self.vocabulary:
+            if not word.isdigit():
+                grouped.setdefault(word[0], []).append(word)
+        return grouped
+
+    @cached_property
+    def _spellable(self) -> list[str]:
+        """The vocabulary's words that a typo may stand for: no numbers, no short words."""
+        return sorted(
+            w for w in self.vocabulary if len(w) >= SHORTEST_FUZZY - 1 and not w.isdigit()
+        )
+
+    def words_for(self, term: Term, loose: bool) -> Words:
+        """The words of the vocabulary that answer a term: the same word; for an acronym, nothing
+        else; otherwise a word with the same stem in this language, a longer word it starts
+        (four letters or more), and, for a word that matches nothing here, typos."""
+        found: Words = {}
+        if term.word in _ESS_WORDS:
+            found.update(dict.fromkeys(_ESS_PARTS & self.vocabulary, PART_OF_ESS))
+            found.update(dict.fromkeys(_ESS_WORDS & self.vocabulary, EXACT))
+            return found
+        if term.word in self.vocabulary:
+            found[term.word] = EXACT
+        if term.entries or term.word.isdigit():  # `REP` must not find `repas`, which stems alike
+            return found
+        wanted = stem(term.word, self.lang)
+        for word in self._by_initial.get(term.word[0], ()):
+            if word in found:
+                continue
+            if stem(word, self.lang) == wanted:
+                found[word] = SAME_STEM
+            elif not term.exact_only and word.startswith(term.word):
+                found[word] = LONGER_WORD
+        if (not found or loose) and not term.exact_only:
+            for word in self._typos(term.word, loose):
+                found.setdefault(word, TYPO)
+        return found
+
+    def _typos(self, word: str, loose: bool) -> list[str]:
+        """Words of the vocabulary within a typo or two of `word` (a transposition counts as
+        one): one for a word of four to seven letters, two from eight. A typo keeps the word's first
+        and last letters, which people type right: so `police` is not read as `policy`. When
+        `loose` (suggestions), one edit more, and the last letter may differ."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        edits = (1 if len(word) < 8 else 2) + (1 if loose else 0)
+        return [
+            found
+            for found, _, _ in process.extract(
+                word, self._spellable, scorer=OSA.distance, score_cutoff=edits, limit=None
+            )
+            if found[0] == word[0] and (loose or found[-1] == word[-1])
+        ]
+
+    def places(self, word: str) -> Iterator[Hit]:
+        """Every place the sheets hold `word` as a whole word."""
+        text, size = self.text, len(word)
+        position = text.find(word)
+        while position >= 0:
+            end = position + size
+            if (position == 0 or text[position - 1] in _BOUNDARIES) and (
+                end == len(text) or text[end] in _BOUNDARIES
+            ):
+                line = bisect_right(self.starts, position) - 1
+                line_start = self.starts[line]
+                field_start = text.rfind(_FIELD_SEPARATOR, line_start, position) + 1 or line_start
+                yield Hit(
+                    line,
+                    self.fields[text.count(_FIELD_SEPARATOR, line_start, position)],
+                    text.count(_KEYWORD_SEPARATOR, field_start, position),
+                    word,
+                )
+            position = text.find(word, end)
 
 
-def _score(sheet: Sheet, judge: _Judge) -> tuple[float, int, Matched] | None:
-    """(score, tier, what matched) for one sheet, or None when it does not match."""
-    query = judge.query
-    best = [0.0] * len(query.terms)
-    phrase_score, phrase_kinds = 0.0, set()
-    matched, matched_cover = None, 0.0
-    for field, lang, text in _fields(sheet):
-        judged = judge(field is Field.TITLE, text)
-        if not judged.cover:
+_BOUNDARIES = frozenset(" " + SEPARATORS)
+
+
+class Index:
+    """The sheets' searchable text, a Block for each language."""
+
+    def __init__(self, sheets: Sequence[Sheet], glossary: Sequence[GlossaryEntry] = ()) -> None:
+        self.sheets = sheets
+        self.glossary_entries = tuple(glossary)
+        by_number: dict[int, list[GlossaryEntry]] = {}
+        for entry in glossary:
+            for number in dict.fromkeys(entry.sheets):
+                by_number.setdefault(number, []).append(entry)
+        self.glossary = by_number
+        raw = self._lines() or self._clean_lines()
+        self.blocks = tuple(Block(lang, text) for lang, text in zip(LANGUAGES, raw, strict=True))
+
+    def segments(self, sheet: Sheet) -> tuple[tuple[str, ...], ...]:
+        """The texts of each field of a sheet, in the order of `_FIELDS`."""
+        return _segments(sheet, self.glossary.get(sheet.number, ()))
+
+    def _lines(self) -> tuple[str, str] | None:
+        """The sheets' French and English text, a line a sheet, or None when a text holds a
+        separator and would shift what follows it. (Spelled out: it runs for every sheet.)"""
+        glossary = {
+            number: (
+                _KEYWORD_SEPARATOR.join(entry.fr for entry in entries),
+                _KEYWORD_SEPARATOR.join(entry.en or "" for entry in entries),
+            )
+            for number, entries in self.glossary.items()
+        }
+        items = 2 * sum(len(entries) - 1 for entries in self.glossary.values())
+        french, english = [], []
+        none = ("", "")
+        for sheet in self.sheets:
+            words_fr, words_en = sheet.keywords_fr, sheet.keywords_en
+            items += len(words_fr) + len(words_en) - (1 if words_fr else 0) - (1 if words_en else 0)
+            summary = sheet.summary_fr.replace("\n", " ") if sheet.summary_fr else ""
+            entries_fr, entries_en = glossary.get(sheet.number, none)
+            french.append(
+                f"{sheet.title_fr or ''}\t{_KEYWORD_SEPARATOR.join(words_fr)}\t{entries_fr}\t{summary}"
+            )
+            english.append(f"{sheet.title_en}\t{_KEYWORD_SEPARATOR.join(words_en)}\t{entries_en}")
+        raw = (_SHEET_SEPARATOR.join(french), _SHEET_SEPARATOR.join(english))
+        lines = max(0, len(self.sheets) - 1)
+        fields = len(_FIELDS) * len(self.sheets) - 2 * len(self.sheets)
+        counts = (
+            sum(text.count(_SHEET_SEPARATOR) for text in raw) == 2 * lines,
+            sum(text.count(_FIELD_SEPARATOR) for text in raw) == fields,
+            sum(text.count(_KEYWORD_SEPARATOR) for text in raw) == items,
+        )
+        return raw if all(counts) else None
+
+    def _clean_lines(self) -> tuple[str, str]:
+        """The same text as `_lines`, with separators inside texts read as spaces."""
+        lines: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
+        for sheet in self.sheets:
+            for lang in LANGUAGES:
+                lines[lang].append(
+                    _FIELD_SEPARATOR.join(
+                        _KEYWORD_SEPARATOR.join(map(_clean, texts))
+                        for texts, (_, of) in zip(self.segments(sheet), _FIELDS, strict=True)
+                        if of == lang
+                    )
+                )
+        return _SHEET_SEPARATOR.join(lines["fr"]), _SHEET_SEPARATOR.join(lines["en"])
+
+    def answers(self, term: Term, loose: bool) -> Answers:
+        """The words of each language's vocabulary that answer a term."""
+        found = {block.lang: block.words_for(term, loose) for block in self.blocks}
+        if term.entries:  # the acronym answers itself, in the glossary field of its sheets
+            found["fr"][term.word] = EXACT
+        return found
+
+
+def _clean(text: str) -> str:
+    return text.translate({ord(mark): " " for mark in SEPARATORS})
+
+
+def _wanted(answers: Sequence[Answers], lang: str) -> set[str]:
+    return {word for found in answers for word in found[lang]}
+
+
+def gather(index: Index, answers: Sequence[Answers]) -> Iterator[Hit]:
+    """The places of the sheets that hold a word answering a term, found through the index."""
+    for block in index.blocks:
+        for word in _wanted(answers, block.lang):
+            yield from block.places(word)
+
+
+def gather_every_sheet(index: Index, answers: Sequence[Answers]) -> Iterator[Hit]:
+    """The same places as `gather`, found by reading every text of every sheet: the plain
+    version that `gather` must agree with."""
+    wanted = {lang: _wanted(answers, lang) for lang in LANGUAGES}
+    for position, sheet in enumerate(index.sheets):
+        for field_position, texts in enumerate(index.segments(sheet)):
+            words_of_lang = wanted[_FIELDS[field_position][1]]
+            for part, text in enumerate(texts):
+                for word in fold(text).split():
+                    if word in words_of_lang:
+                        yield Hit(position, field_position, part, word)
+
+
+# ----------------------------------------------------------------------------- 3. score
+
+TYPICAL_LENGTH = {Field.TITLE: 70, Field.KEYWORDS: 600, Field.GLOSSARY: 150, Field.SUMMARY: 900}
+"""Characters a field of the kit's sheets holds, about: BM25's length normalisation weighs a
+field's length against it."""
+
+
+def _rarity(holders: int, total: int) -> float:
+    """BM25's inverse document frequency: a word that few sheets hold counts for more."""
+    return math.log(1 + (total - holders + 0.5) / (holders + 0.5))
+
+
+@dataclass
+class Evidence:
+    """What one sheet holds of the query: per term, per field, the quality of each word found;
+    and per item (a title, keyword, glossary entry or summary), the best quality of each term."""
+
+    sheet: int
+    terms: dict[int, dict[int, list[float]]] = field(default_factory=dict)
+    items: dict[tuple[int, int], dict[int, float]] = field(default_factory=dict)
+
+
+def collect(hits: Iterable[Hit], answers: Sequence[Answers]) -> dict[int, Evidence]:
+    """The hits, sheet by sheet."""
+    owners: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    for term, found in enumerate(answers):
+        for lang, words_of_lang in found.items():
+            for word, quality in words_of_lang.items():
+                owners.setdefault((lang, word), []).append((term, quality))
+    evidence: dict[int, Evidence] = {}
+    for hit in hits:
+        sheet = evidence.get(hit.sheet)
+        if sheet is None:
+            sheet = evidence[hit.sheet] = Evidence(hit.sheet)
+        for term, quality in owners[_FIELDS[hit.field][1], hit.word]:
+            sheet.terms.setdefault(term, {}).setdefault(hit.field, []).append(quality)
+            item = sheet.items.setdefault((hit.field, hit.part), {})
+            item[term] = max(item.get(term, 0.0), quality)
+    return evidence
+
+
+def _cover(evidence: Evidence, rarity: Sequence[float]) -> float:
+    """The share of the query's weight a sheet holds: each term by its rarity, as well as its
+    best word answers it (less when it is found only in a summary)."""
+    held = 0.0
+    for term, fields in evidence.terms.items():
+        held += rarity[term] * max(
+            max(qualities) * (SUMMARY_COVER if _FIELDS[f][0] is Field.SUMMARY else 1.0)
+            for f, qualities in fields.items()
+        )
+    return held / sum(rarity)
+
+
+def _bm25f(evidence: Evidence, lengths: Sequence[int], rarity: Sequence[float]) -> float:
+    """BM25F: per term, its words' qualities summed in each field, each field weighted and its
+    length weighed against a typical one, saturated, times the term's rarity."""
+    total = 0.0
+    for term, fields in evidence.terms.items():
+        frequency = 0.0
+        for position, qualities in fields.items():
+            kind = _FIELDS[position][0]
+            effect = LENGTH_EFFECT[kind]
+            norm = 1 - effect + effect * lengths[position] / TYPICAL_LENGTH[kind]
+            frequency += FIELD_WEIGHTS[kind] * sum(qualities) / norm
+        total += rarity[term] * frequency * (SATURATION + 1) / (frequency + SATURATION)
+    together = [
+        sum(rarity[term] for term in terms)
+        for (position, _), terms in evidence.items.items()
+        if len(terms) > 1 and _FIELDS[position][0] is not Field.SUMMARY
+    ]
+    return total + TOGETHER * max(together, default=0.0)
+
+
+def _holds_phrase(
+    index: Index, query: Query, answers: Sequence[Answers], evidence: Evidence
+) -> bool:
+    """Whether a title, keyword or glossary entry that holds every term holds the query's words
+    in order (its stop words too; a word that answers a term stands for it)."""
+    by_word = {term.word: answers[i] for i, term in enumerate(query.terms)}
+    segments = index.segments(index.sheets[evidence.sheet])
+    size = len(query.phrase)
+    for (position, part), terms in evidence.items.items():
+        kind, lang = _FIELDS[position]
+        if kind is Field.SUMMARY or len(terms) < len(query.terms):
             continue
-        best = list(map(max, best, judged.qualities))
-        if judged.cover > matched_cover:
-            matched, matched_cover = Matched(field, lang, text), judged.cover
-        if judged.phrase:
-            phrase_kinds.add(field)
-            phrase_score = max(phrase_score, judged.phrase)
-    if matched is None:
-        return None
-    if phrase_score:
-        bonus = 1.5 if len(phrase_kinds) == 2 else 0.0  # in a title and in a keyword
-        return min(100.0, phrase_score + bonus), 1, matched
-    coverage = sum(w * q for w, q in zip(query.weights, best, strict=True)) / sum(query.weights)
-    required = [quality for quality, weight in zip(best, query.weights, strict=True) if weight >= 1]
-    if all(quality >= 0.9 for quality in required):
-        return 60 + 29 * coverage, 2, matched
-    score = 59 * coverage
-    floor = _MIN_SCORE * (0.6 if query.loose else 1.0)
-    if score >= floor and any(required):
-        return score, 3, matched
-    return None
+        said = [
+            w
+            for w in _merge_ess(fold(segments[position][part])).split()
+            if len(w) > 1 or w.isdigit()
+        ]
+        for start in range(len(said) - size + 1):
+            if all(
+                said[start + i] == word or said[start + i] in by_word.get(word, {}).get(lang, ())
+                for i, word in enumerate(query.phrase)
+            ):
+                return True
+    return False
 
 
-def _spans(text: str, query: _Query) -> tuple[tuple[int, int], ...]:
-    """Character spans of the words of `text` that match a query term (for highlighting)."""
-    threshold = 0.8 * _FUZZY_CUTOFF / 100
+class Scored(NamedTuple):
+    """A sheet that matches, before it becomes a Match."""
+
+    score: float
+    tier: Tier
+    evidence: Evidence
+
+
+def score(
+    index: Index, query: Query, answers: Sequence[Answers], hits: Iterable[Hit]
+) -> list[Scored]:
+    """The sheets whose words weigh enough of the query, with their BM25F scores and tiers."""
+    found = collect(hits, answers)
+    total = len(index.sheets)
+    rarity = [
+        _rarity(sum(1 for sheet in found.values() if term in sheet.terms), total)
+        for term in range(len(query.terms))
+    ]
+    least = LOOSE_COVER if query.loose else MIN_COVER
+    scored = []
+    for evidence in found.values():
+        if _cover(evidence, rarity) < least:
+            continue
+        segments = index.segments(index.sheets[evidence.sheet])
+        lengths = [sum(map(len, texts)) for texts in segments]
+        phrase = _holds_phrase(index, query, answers, evidence)
+        scored.append(
+            Scored(
+                _bm25f(evidence, lengths, rarity), Tier.PHRASE if phrase else Tier.WORDS, evidence
+            )
+        )
+    return scored
+
+
+# ----------------------------------------------------------------------------- 4. rank
+
+HALF_SCORE = 3.0
+"""The BM25F score shown as half of its tier's range: scores are shown from 0 to 100, the
+phrase tier above 50 and the rest below, so that they sort as the results do."""
+
+
+def shown_score(raw: float, tier: Tier) -> float:
+    """A score from 0 to 100 that sorts as results rank: 100 for a named sheet, 50-99.9 for a
+    phrase, 0-49.9 for the rest."""
+    if tier is Tier.NUMBER:
+        return 100.0
+    base = 50.0 if tier is Tier.PHRASE else 0.0
+    return round(base + 49.9 * raw / (raw + HALF_SCORE), 1)
+
+
+def rank(index: Index, scored: Iterable[Scored]) -> list[tuple[float, Scored]]:
+    """Results best first: tier, then shown score, then sheet number."""
+    shown = [(shown_score(item.score, item.tier), item) for item in scored]
+    shown.sort(
+        key=lambda pair: (pair[1].tier, -pair[0], index.sheets[pair[1].evidence.sheet].number)
+    )
+    return shown
+
+
+# ----------------------------------------------------------------------------- 5. explain
+
+
+def _best_item(evidence: Evidence) -> tuple[int, int]:
+    """The title, keyword, entry or summary that answers the most of the query, best field
+    first."""
+    return max(
+        evidence.items,
+        key=lambda item: (
+            sum(evidence.items[item].values()) * FIELD_WEIGHTS[_FIELDS[item[0]][0]],
+            -item[0],
+            -item[1],
+        ),
+    )
+
+
+def _excerpt(text: str, wanted: set[str]) -> str:
+    """The sentence of a summary that holds a wanted word (the first sentence otherwise)."""
+    sentences = re.split(r"(?<=[.!?…])\s+", text.strip())
+    for sentence in sentences:
+        if not wanted.isdisjoint(fold(sentence).split()):
+            return sentence
+    return sentences[0]
+
+
+def _readings(query: Query, answers: Sequence[Answers], evidence: Evidence) -> str | None:
+    """How the query's words were read for this sheet: acronyms expanded, typos corrected."""
+    notes = []
+    for position, term in enumerate(query.terms):
+        if position not in evidence.terms:
+            continue
+        for entry in term.entries:
+            notes.append(f"{entry.term} → {entry.fr}")
+        corrected = sorted(
+            {
+                w
+                for found in answers[position].values()
+                for w, quality in found.items()
+                if quality == TYPO
+            }
+        )
+        if corrected and not term.entries:
+            notes.append(f"{term.word} → {', '.join(corrected[:3])}")
+    return "; ".join(dict.fromkeys(notes)) or None
+
+
+def _spans(text: str, wanted: set[str]) -> tuple[tuple[int, int], ...]:
+    """Character spans of the words of `text` that answer the query (for highlighting)."""
     return tuple(
         (found.start(), found.end())
         for found in _WORD.finditer(text)
-        if any(
-            _quality(term, _normal_word(found.group()), query.fuzzy) >= threshold
-            for term in query.terms
-        )
+        if not wanted.isdisjoint(fold(found.group()).split())
     )
 
 
-def _number_match(sheets: Sequence[Sheet], query: str) -> list[Match]:
+def explain(
+    index: Index, query: Query, answers: Sequence[Answers], shown: float, item: Scored
+) -> Match:
+    """A Match: the sheet, its shown score and tier, what matched, and its title's words."""
+    sheet = index.sheets[item.evidence.sheet]
+    position, part = _best_item(item.evidence)
+    kind, lang = _FIELDS[position]
+    wanted = {
+        word for found in answers for words_of_lang in found.values() for word in words_of_lang
+    }
+    text = index.segments(sheet)[position][part]
+    if kind is Field.SUMMARY:
+        text = _excerpt(text, wanted)
+    highlights = {
+        key: _spans(title, wanted)
+        for key, title in (("title_fr", sheet.title_fr), ("title_en", sheet.title_en))
+        if title
+    }
+    note = _readings(query, answers, item.evidence)
+    return Match(sheet, shown, item.tier, Matched(kind, lang, text, note), highlights)
+
+
+# ----------------------------------------------------------------------------- find
+
+_last_index: Index | None = None
+
+
+def index_for(sheets: Sequence[Sheet], glossary: Sequence[GlossaryEntry] = ()) -> Index:
+    """The index of these sheets, built once for a sequence (a command searches it twice when it
+    looks for suggestions)."""
+    global _last_index
+    cached = _last_index
+    if cached is None or cached.sheets is not sheets or cached.glossary_entries != tuple(glossary):
+        cached = _last_index = Index(sheets, glossary)
+    return cached
+
+
+def _named(sheets: Sequence[Sheet], query: str) -> list[Match]:
     """The sheet a query such as `7`, `fiche 7` or `n°7` names, if there is one."""
-    number = named_number(query[:MAX_QUERY])
+    number = named_number(query[:MAX_QUERY_CHARACTERS])
     if number is None:
         return []
     return [
-        Match(sheet, 100.0, 0, Matched(Field.NUMBER, None, str(number)), {})
+        Match(sheet, 100.0, Tier.NUMBER, Matched(Field.NUMBER, None, str(number)), {})
         for sheet in sheets
         if sheet.number == number
     ]
 
 
-def _score_all(
-    sheets: Sequence[Sheet], block: bytes | None, query: _Query
-) -> list[tuple[float, int, int, Matched]]:
-    """(score, tier, index, what matched) of every sheet that matches."""
-    scored = []
-    judge = _Judge(query)
-    for index in _candidates(sheets, block, query):
-        result = _score(sheets[index], judge)
-        if result is not None:
-            score, tier, matched = result
-            scored.append((round(score, 1), tier, index, matched))
-    return scored
-
-
 def find(
-    sheets: Sequence[Sheet], query: str, *, limit: int | None = 10, loose: bool = False
+    sheets: Sequence[Sheet],
+    query: str,
+    *,
+    limit: int | None = 10,
+    loose: bool = False,
+    glossary: Sequence[GlossaryEntry] = (),
+    every_sheet: bool = False,
 ) -> list[Match]:
     """The sheets that match `query`, best first, at most `limit` of them.
 
-    Raises EmptyQuery when the query has nothing to search for. With `loose`, close spellings
-    count for more: the way to find "did you mean" sheets for a query that found nothing.
+    Raises QueryError (EmptyQuery, QueryTooLong) when the query cannot be searched for. With
+    `loose`, close spellings count for more and fewer words are needed: the way to find "did you
+    mean" sheets for a query that found nothing. `glossary` expands acronyms; `every_sheet`
+    reads every sheet instead of the index (slower, the same results: for tests).
     """
-    if not fold(query[:MAX_QUERY]):
-        raise EmptyQuery("the query is empty: give a word of a title, a subject or a sheet number")
+    parsed = parse(query, glossary, loose=loose)
     if limit is not None and limit < 1:
         return []
-    named = _number_match(sheets, query)
+    named = _named(sheets, query)
     if named:
         return named
-    parsed = _Query.parse(query, loose)
-    if not parsed.terms:
-        raise EmptyQuery(
-            "the query has only common words (such as 'de', 'the') or lone letters: "
-            "give a word of a title, a subject or a sheet number"
-        )
-    block = _folded_block(sheets)
-    scored = _score_all(sheets, block, parsed)
-    if any(tier < 3 for _, tier, _, _ in scored):
-        # a sheet has every word: partial matches are not worth showing beside it
-        scored = [item for item in scored if item[1] < 3]
-    elif not parsed.fuzzy:
-        # no sheet has every word: let close spellings count (typos)
-        parsed = parsed._replace(fuzzy=True)
-        scored = _score_all(sheets, block, parsed)
-    scored.sort(key=lambda item: (item[1], -item[0], sheets[item[2]].number))
-    return [
-        Match(
-            sheets[index],
-            score,
-            tier,
-            matched,
-            {
-                key: _spans(text, parsed)
-                for key, text in (
-                    ("title_fr", sheets[index].title_fr),
-                    ("title_en", sheets[index].title_en),
-                )
-                if text
-            },
-        )
-        for score, tier, index, matched in scored[:limit]
-    ]
+    index = index_for(sheets, glossary)
+    answers = [index.answers(term, loose) for term in parsed.terms]
+    places = gather_every_sheet(index, answers) if every_sheet else gather(index, answers)
+    hits = [*places, *_acronym_hits(index, parsed)]
+    ranked = rank(index, score(index, parsed, answers, hits))
+    return [explain(index, parsed, answers, shown, item) for shown, item in ranked[:limit]]
+
+
+def _acronym_hits(index: Index, query: Query) -> Iterator[Hit]:
+    """The glossary field of the sheets an acronym of the query leads to."""
+    if not any(term.entries for term in query.terms):
+        return
+    positions: dict[int, list[int]] = {}
+    for position, sheet in enumerate(index.sheets):
+        positions.setdefault(sheet.number, []).append(position)
+    glossary_field = _FIELDS.index((Field.GLOSSARY, "fr"))
+    for term in query.terms:
+        for entry in term.entries:
+            for number in entry.sheets:
+                part = index.glossary[number].index(entry)
+                for position in positions.get(number, ()):
+                    yield Hit(position, glossary_field, part, term.word)
+
+
+CLEAR_LEAD = 5.0
+"""How far ahead (in shown score) the first result must be for `open QUERY` to open it."""
 
 
 def clear_leader(matches: Sequence[Match]) -> Match | None:
@@ -478,4 +802,4 @@ def clear_leader(matches: Sequence[Match]) -> Match | None:
         return None
     if len(matches) == 1 or matches[0].tier < matches[1].tier:
         return matches[0]
-    return matches[0] if matches[0].score - matches[1].score >= 8 else None
+    return matches[0] if matches[0].score - matches[1].score >= CLEAR_LEAD else None

@@ -1,0 +1,141 @@
+"""How text is read for search, the same way for the sheets and for the query: the analyzer chain.
+
+1. fold: lower case, no accents, ligatures and letters with a stroke spelled out (`œ` -> `oe`,
+   `ł` -> `l`), everything that is not a letter or a digit turned into a space (so elisions such
+   as `l'`, `d'` leave a lone letter, which is never matched);
+2. words: the folded text split on spaces;
+3. stop words: the French and English lists of the `stop-words` package, less the words that carry
+   meaning in this field (KEPT_WORDS);
+4. stems: Snowball's French and English stemmers (PyStemmer); a word matches another when they
+   share a stem in either language.
+
+Folding works character by character, so that folding a text and folding its parts give the same
+result; a fast path folds Latin-1 text at C speed with a byte table made from the same rule.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from typing import Any
+
+# Letters that Unicode does not decompose, and ligatures, as they are spelled in plain letters.
+_SPELLINGS = {
+    "œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ẞ": "ss", "ł": "l", "Ł": "l",
+    "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ı": "i", "ħ": "h", "Ħ": "h", "ŀ": "l", "Ŀ": "l",
+}  # fmt: skip
+
+SEPARATORS = "\t\n\v"
+"""Characters that `fold_keeping_separators` keeps (the search index separates fields, sheets and
+keywords with them); `fold` turns them into spaces like any other punctuation."""
+
+_LATIN1_MISS = 0
+"""Marks, in the byte table, a Latin-1 character whose folding is not one Latin-1 character."""
+
+
+@cache
+def fold_char(char: str) -> str:
+    """One character, folded: its plain lower-case letters or digits, or a space."""
+    spelled = _SPELLINGS.get(char, char)
+    decomposed = unicodedata.normalize("NFKD", spelled.casefold())
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return "".join(c if c.isalnum() else " " for c in letters)
+
+
+class _FoldMap(dict[int, str]):
+    """A `str.translate` table that folds every character, computed on first sight."""
+
+    def __init__(self, keep: str) -> None:
+        super().__init__({ord(c): c for c in keep})
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = fold_char(chr(code))
+        return folded
+
+
+@cache
+def _tables(keep: str) -> tuple[_FoldMap, bytes]:
+    """The folding table for any text, and the byte table for Latin-1 text, keeping `keep`."""
+    full = _FoldMap(keep)
+    latin1 = bytearray(256)
+    for code in range(256):
+        folded = full[code]
+        latin1[code] = ord(folded) if len(folded) == 1 and ord(folded) < 256 else _LATIN1_MISS
+    latin1[0] = _LATIN1_MISS  # NUL folds to a space: the slow path says so
+    return full, bytes(latin1)
+
+
+def _fold(text: str, keep: str) -> str:
+    full, latin1 = _tables(keep)
+    try:
+        folded = text.encode("latin-1").translate(latin1)
+    except UnicodeEncodeError:
+        return text.translate(full)
+    if _LATIN1_MISS in folded:  # a character that folds to several letters, or to none
+        return text.translate(full)
+    return folded.decode("latin-1")
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free text with punctuation as spaces: `L’Économie & co` ->
+    `l economie   co` (split it to get the words)."""
+    return _fold(text, "")
+
+
+def fold_keeping_separators(text: str) -> str:
+    """`fold`, but tabs, newlines and vertical tabs are kept as they are."""
+    return _fold(text, SEPARATORS)
+
+
+KEPT_WORDS = frozenset(
+    {
+        # English words the general list drops that name subjects of the kit
+        "young", "youngest", "younger", "work", "working", "works", "general", "free", "open",
+        "group", "groups", "home", "state", "area", "areas", "information", "research", "help",
+        "interest", "interests", "member", "members", "value", "system", "world", "place",
+        "places", "old", "older", "right", "rights", "problem", "problems", "computer", "test",
+        "changes", "new", "use", "used", "made",
+        "part", "parts", "order", "present", "full", "self", "big", "small", "high", "low",
+        "long", "end", "net", "site", "page", "index", "text", "words", "date", "course", "case",
+        # French words the general list drops that do
+        "état", "personne", "personnes", "valeur", "voie", "force", "droite", "essai", "point",
+        "nouveau", "nouveaux", "grande", "haut", "début", "pièce", "sujet",
+    }
+)  # fmt: skip
+"""Words of the field that the general stop-word lists drop; they are searched like any other."""
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    """The French and English stop words, folded (`où` -> `ou`), less KEPT_WORDS."""
+    from stop_words import get_stop_words
+
+    listed = [*get_stop_words("fr"), *get_stop_words("en")]
+    kept = {fold(word).strip() for word in KEPT_WORDS}
+    folded = {" ".join(fold(word).split()) for word in listed}
+    return frozenset(word for word in folded if word and " " not in word and word not in kept)
+
+
+@cache
+def _stemmer(lang: str) -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer({"fr": "french", "en": "english"}[lang])
+
+
+@cache
+def stem(word: str, lang: str) -> str:
+    """The Snowball stem of a folded word in a language (`fr` or `en`): `mobilites` -> `mobilit`."""
+    return str(_stemmer(lang).stemWord(word))
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text, in order."""
+    return fold(text).split()
+
+
+def content_words(text: str) -> list[str]:
+    """The words of a text that can be searched for: no stop words, no lone letters (what is left
+    of `l'` and `d'`) unless they are digits."""
+    stop = stop_words()
+    return [word for word in words(text) if (len(word) > 1 or word.isdigit()) and word not in stop]
