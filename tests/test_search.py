@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from esskit import analysis
 from esskit import catalogue as cat
+from esskit.analysis import fold
 from esskit.models import Catalogue, Category, GlossaryEntry, Sheet
 from esskit.search import (
     MAX_QUERY_CHARACTERS,
@@ -23,7 +24,6 @@ from esskit.search import (
     Tier,
     clear_leader,
     find,
-    fold,
     index_for,
     parse,
 )

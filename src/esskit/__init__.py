@@ -16,6 +16,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from esskit.analysis import fold
     from esskit.catalogue import (
         CatalogueError,
         Policy,
@@ -29,7 +30,17 @@ if TYPE_CHECKING:
         sheet_url,
     )
     from esskit.models import Catalogue, Category, GlossaryEntry, Kit, Links, Sheet, UrlKind
-    from esskit.search import EmptyQuery, Field, Match, Matched, find, fold
+    from esskit.search import (
+        EmptyQuery,
+        Field,
+        Match,
+        Matched,
+        QueryError,
+        QueryTooLong,
+        Tier,
+        find,
+        look_up,
+    )
 
 _EXPORTS = {
     # reading a catalogue
@@ -41,13 +52,16 @@ _EXPORTS = {
     "Policy": "esskit.catalogue",
     # searching it
     "find": "esskit.search",
-    "fold": "esskit.search",
+    "look_up": "esskit.search",
+    "fold": "esskit.analysis",
     # errors
     "CatalogueError": "esskit.catalogue",
     "SheetNotFound": "esskit.catalogue",
     "UnknownCategory": "esskit.catalogue",
     "UnsafeUrl": "esskit.catalogue",
+    "QueryError": "esskit.search",
     "EmptyQuery": "esskit.search",
+    "QueryTooLong": "esskit.search",
     # what they return
     "Catalogue": "esskit.models",
     "Category": "esskit.models",
@@ -59,6 +73,7 @@ _EXPORTS = {
     "Field": "esskit.search",
     "Match": "esskit.search",
     "Matched": "esskit.search",
+    "Tier": "esskit.search",
 }
 
 __all__ = [
@@ -73,8 +88,11 @@ __all__ = [
     "Match",
     "Matched",
     "Policy",
+    "QueryError",
+    "QueryTooLong",
     "Sheet",
     "SheetNotFound",
+    "Tier",
     "UnknownCategory",
     "UnsafeUrl",
     "UrlKind",
@@ -83,6 +101,7 @@ __all__ = [
     "fold",
     "get_sheet",
     "load",
+    "look_up",
     "parse_category",
     "sheet_url",
 ]

@@ -693,6 +693,57 @@ def _target(catalogue: "Catalogue", target: str) -> "Sheet":
 
 
 @app.command(
+    epilog=_examples("esskit glossary", "esskit glossary PAT --json", "esskit glossary mobilité")
+)
+def glossary(
+    ctx: typer.Context,
+    term: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="TERM",
+            help="An acronym (PAT) or a word of its expansion (alimentaire) "
+            "\\[default: every entry].",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+    fields: FieldsOption = None,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """List the acronyms of the field with their official expansions and the sheets they lead to.
+
+    Search reads these acronyms as their expansions: `esskit search PAT` finds the sheet on
+    territorial food projects and says `PAT → projet alimentaire territorial`.
+    """
+    from esskit.render import GLOSSARY_FIELDS, glossary_record
+
+    output = _format(fmt, as_json)
+    selected = _fields(fields, GLOSSARY_FIELDS)
+    loaded = _load(ctx, catalogue)
+    entries = list(loaded.glossary)
+    if term is not None:
+        from esskit.search import QueryError, look_up
+
+        try:
+            entries = look_up(entries, term)
+        except QueryError as exc:
+            fail(str(exc))
+        if not entries:
+            if output is Format.JSON:
+                _emit("[]\n")
+            _stderr(f"no glossary entry for {term[:60]!r}")
+            raise typer.Exit(NOTHING_FOUND)
+    if output is Format.TABLE:
+        from esskit.render import glossary_table
+
+        _emit_rich(glossary_table(entries))
+    else:
+        records = [glossary_record(entry) for entry in entries]
+        _emit_records(records, output, selected or list(GLOSSARY_FIELDS))
+
+
+@app.command(
     epilog=_examples(
         "esskit validate my-catalogue.json",
         "python make_catalogue.py | esskit validate -",

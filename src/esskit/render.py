@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_json as to_json_bytes
 
-from esskit.models import CONTROL, Category, Links, Sheet, UrlKind
+from esskit.models import CONTROL, Category, GlossaryEntry, Links, Sheet, UrlKind
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -369,3 +369,29 @@ def default_lang(env_lang: str | None) -> Lang:
     """The titles to show for a LANG value: French for fr_*, English for en_*, else both."""
     code = (env_lang or "").strip().lower()[:2]
     return {"fr": Lang.FR, "en": Lang.EN}.get(code, Lang.BOTH)
+
+
+GLOSSARY_FIELDS = ("term", "fr", "en", "sheets")
+"""Every field of a glossary record, in output order."""
+
+
+def glossary_record(entry: GlossaryEntry) -> Record:
+    """A glossary entry as a JSON-ready dict: `en` null when no English name exists."""
+    return {"term": entry.term, "fr": entry.fr, "en": entry.en, "sheets": list(entry.sheets)}
+
+
+def glossary_table(entries: Sequence[GlossaryEntry]) -> RenderableType:
+    """The glossary for a person: each term, its expansions and the sheets it leads to."""
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
+    table.add_column("Sigle · Term", no_wrap=True, style="bold")
+    table.add_column("Expansion", ratio=1)
+    table.add_column("Sheets", no_wrap=True)
+    for entry in entries:
+        expansion = safe_text(entry.fr)
+        if entry.en:
+            expansion.append_text(safe_text(f" · {entry.en}"))
+            expansion.stylize("dim", len(entry.fr))
+        table.add_row(safe_text(entry.term), expansion, ", ".join(map(str, entry.sheets)))
+    return table

@@ -319,8 +319,8 @@ class Block:
 
     def words_for(self, term: Term, loose: bool) -> Words:
         """The words of the vocabulary that answer a term: the same word; for an acronym, nothing
-        else; otherwise a word with the same stem in this language, a longer word it starts
-        (four letters or more), and, for a word that matches nothing here, typos."""
+        else; otherwise a word with the same stem in this language, and a longer word it starts
+        (four letters or more)."""
         found: Words = {}
         if term.word in _ESS_WORDS:
             found.update(dict.fromkeys(_ESS_PARTS & self.vocabulary, PART_OF_ESS))
@@ -338,12 +338,9 @@ class Block:
                 found[word] = SAME_STEM
             elif not term.exact_only and word.startswith(term.word):
                 found[word] = LONGER_WORD
-        if (not found or loose) and not term.exact_only:
-            for word in self._typos(term.word, loose):
-                found.setdefault(word, TYPO)
         return found
 
-    def _typos(self, word: str, loose: bool) -> list[str]:
+    def typos(self, word: str, loose: bool) -> list[str]:
         """Words of the vocabulary within a typo or two of `word` (a transposition counts as
         one): one for a word of four to seven letters, two from eight. A typo keeps the word's first
         and last letters, which people type right: so `police` is not read as `policy`. When
@@ -420,10 +417,10 @@ class Index:
             items += len(words_fr) + len(words_en) - (1 if words_fr else 0) - (1 if words_en else 0)
             summary = sheet.summary_fr.replace("\n", " ") if sheet.summary_fr else ""
             entries_fr, entries_en = glossary.get(sheet.number, none)
-            french.append(
-                f"{sheet.title_fr or ''}\t{_KEYWORD_SEPARATOR.join(words_fr)}\t{entries_fr}\t{summary}"
-            )
-            english.append(f"{sheet.title_en}\t{_KEYWORD_SEPARATOR.join(words_en)}\t{entries_en}")
+            keywords_fr = _KEYWORD_SEPARATOR.join(words_fr)
+            keywords_en = _KEYWORD_SEPARATOR.join(words_en)
+            french.append(f"{sheet.title_fr or ''}\t{keywords_fr}\t{entries_fr}\t{summary}")
+            english.append(f"{sheet.title_en}\t{keywords_en}\t{entries_en}")
         raw = (_SHEET_SEPARATOR.join(french), _SHEET_SEPARATOR.join(english))
         lines = max(0, len(self.sheets) - 1)
         fields = len(_FIELDS) * len(self.sheets) - 2 * len(self.sheets)
@@ -451,6 +448,11 @@ class Index:
     def answers(self, term: Term, loose: bool) -> Answers:
         """The words of each language's vocabulary that answer a term."""
         found = {block.lang: block.words_for(term, loose) for block in self.blocks}
+        if not term.exact_only and (loose or not any(found.values())):
+            # a word that matches nothing in either language: read it as a typo
+            for block in self.blocks:
+                for word in block.typos(term.word, loose):
+                    found[block.lang].setdefault(word, TYPO)
         if term.entries:  # the acronym answers itself, in the glossary field of its sheets
             found["fr"][term.word] = EXACT
         return found
@@ -803,3 +805,20 @@ def clear_leader(matches: Sequence[Match]) -> Match | None:
     if len(matches) == 1 or matches[0].tier < matches[1].tier:
         return matches[0]
     return matches[0] if matches[0].score - matches[1].score >= CLEAR_LEAD else None
+
+
+def look_up(glossary: Sequence[GlossaryEntry], text: str) -> list[GlossaryEntry]:
+    """The glossary entries for `text`: those whose acronym it is, else those whose expansions
+    hold all its words (`alimentaire` -> PAT), in the glossary's order."""
+    wanted = " ".join(words(text))
+    if not wanted:
+        raise EmptyQuery("the term is empty: give an acronym or a word of its expansion")
+    same = [entry for entry in glossary if " ".join(words(entry.term)) == wanted]
+    if same:
+        return same
+    asked = set(wanted.split())
+    return [
+        entry
+        for entry in glossary
+        if asked <= set(words(f"{entry.term} {entry.fr} {entry.en or ''}"))
+    ]

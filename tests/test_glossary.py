@@ -1,0 +1,117 @@
+"""The glossary: its data, the `glossary` command in every format, and acronyms in `search`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+from collections.abc import Callable
+
+import pytest
+from helpers import one_line_error
+from typer.testing import CliRunner
+
+from esskit.models import Catalogue
+from esskit.cli import app
+from esskit.render import GLOSSARY_FIELDS
+from esskit.search import look_up
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def test_the_packaged_glossary_leads_to_sheets_that_exist(real: Catalogue) -> None:
+    numbers = {sheet.number for sheet in real.sheets}
+    assert len(real.glossary) >= 80
+    for entry in real.glossary:
+        assert entry.sheets and set(entry.sheets) <= numbers, entry
+        assert entry.fr.strip() and entry.term.strip()
+
+
+def test_every_term_of_the_glossary_finds_its_first_sheet_in_the_top_three(
+    real: Catalogue,
+) -> None:
+    from esskit.search import find
+
+    misses = []
+    for entry in real.glossary:
+        found = [m.sheet.number for m in find(real.sheets, entry.term, glossary=real.glossary)]
+        if entry.sheets[0] not in found[:3]:
+            misses.append((entry.term, entry.sheets, found[:3]))
+    assert misses == []
+
+
+def test_look_up_finds_an_acronym_or_the_words_of_an_expansion(real: Catalogue) -> None:
+    assert [entry.term for entry in look_up(real.glossary, "pat")] == ["PAT"]
+    assert "PAT" in [entry.term for entry in look_up(real.glossary, "alimentaire territorial")]
+    assert look_up(real.glossary, "xyzzy") == []
+
+
+def test_glossary_json_lists_every_entry(runner: CliRunner, real: Catalogue) -> None:
+    result = runner.invoke(app, ["glossary", "--json"], catch_exceptions=False)
+    assert result.exit_code == 0
+    records = json.loads(result.stdout)
+    assert len(records) == len(real.glossary)
+    assert all(list(record) == list(GLOSSARY_FIELDS) for record in records)
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "tsv", "plain", "table"])
+def test_glossary_term_in_every_format(runner: CliRunner, fmt: str) -> None:
+    result = runner.invoke(app, ["glossary", "PAT", "--format", fmt], catch_exceptions=False)
+    assert result.exit_code == 0
+    out = result.stdout
+    if fmt == "json":
+        assert json.loads(out) == [
+            {"term": "PAT", "fr": "projet alimentaire territorial", "en": None, "sheets": [8]}
+        ]
+    elif fmt == "jsonl":
+        assert [json.loads(line)["term"] for line in out.splitlines()] == ["PAT"]
+    elif fmt == "csv":
+        rows = list(csv.reader(io.StringIO(out)))
+        assert rows == [list(GLOSSARY_FIELDS), ["PAT", "projet alimentaire territorial", "", "8"]]
+    elif fmt == "tsv":
+        assert out.splitlines() == [
+            "\t".join(GLOSSARY_FIELDS),
+            "PAT\tprojet alimentaire territorial\t\t8",
+        ]
+    elif fmt == "plain":
+        assert out == "PAT\tprojet alimentaire territorial\t\t8\n"
+    else:
+        assert "PAT" in out and "projet alimentaire territorial" in out
+
+
+def test_glossary_fields_choose_the_columns(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["glossary", "PAT", "--format", "csv", "--fields", "sheets,term"])
+    assert result.stdout.splitlines() == ["sheets,term", "8,PAT"]
+    bad = runner.invoke(app, ["glossary", "--fields", "title_fr"])
+    assert bad.exit_code == 2 and one_line_error(bad.stderr)
+
+
+def test_glossary_unknown_term_exits_1(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["glossary", "xyzzy", "--json"])
+    assert result.exit_code == 1
+    assert result.stdout == "[]\n"
+    assert result.stderr == "esskit: no glossary entry for 'xyzzy'\n"
+
+
+def test_search_says_how_it_read_an_acronym(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["search", "PAT", "--json", "--limit", "1"], catch_exceptions=False)
+    [record] = json.loads(result.stdout)
+    assert record["number"] == 8
+    assert "PAT → projet alimentaire territorial" in record["matched"]["note"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("vélo " * 40, "words"), ("x" * 400, "characters")],
+)
+def test_a_query_too_long_is_a_usage_error(runner: CliRunner, query: str, message: str) -> None:
+    result = runner.invoke(app, ["search", query])
+    assert result.exit_code == 2 and one_line_error(result.stderr) and message in result.stderr
+
+
+def test_installed_glossary_and_acronym_search(run: Run) -> None:
+    listed = run("glossary", "SPASER", "--json")
+    assert listed.returncode == 0 and json.loads(listed.stdout)[0]["sheets"][0] == 7
+    found = run("search", "SPASER", "--format", "plain", "--limit", "1")
+    assert found.returncode == 0 and found.stdout.split("\t")[0] == "7"
