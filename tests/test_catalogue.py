@@ -161,9 +161,11 @@ def test_every_problem_is_listed_with_its_location(tmp_path: Path) -> None:
     with pytest.raises(cat.CatalogueError) as caught:
         cat.check(path)
     assert caught.value.problems == [
-        "sheets[0].category: unknown value 'levr' (expected 'intro', 'lever' or 'thematic')",
-        "sheets[1].title_en: empty text",
-        "sheets[1].links.citego: link must use https",
+        cat.Problem(
+            "sheets[0].category", "unknown value 'levr' (expected 'intro', 'lever' or 'thematic')"
+        ),
+        cat.Problem("sheets[1].title_en", "empty text"),
+        cat.Problem("sheets[1].links.citego", "link must use https"),
     ]
 
 

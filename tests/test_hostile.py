@@ -96,12 +96,20 @@ def test_validate_lists_the_first_hundred_problems_and_says_there_are_more(
     assert lines[-1].endswith("bad.json: only the first 100 problems are listed")
 
 
-def test_thousands_of_unknown_fields_are_not_a_catalogue(runner: CliRunner, tmp_path: Path) -> None:
-    path = write_catalogue(tmp_path / "fields.json", [], **{f"field{n}": 1 for n in range(5_000)})
-    for args in (["validate", str(path)], ["list", "--catalogue", str(path)]):
-        result = runner.invoke(app, args)
-        assert result.exit_code == 2 and one_line_error(result.stderr.splitlines()[0] + "\n")
-        assert "does not look like a catalogue (5,001 problems)" in result.stderr
+def test_thousands_of_unknown_fields_are_reported_by_the_first(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    sheet = {"number": 0, "category": "intro", "title_en": "A"}
+    path = write_catalogue(
+        tmp_path / "fields.json", [sheet], **{f"field{n}": 1 for n in range(5_000)}
+    )
+    result = runner.invoke(app, ["list", "--catalogue", str(path)])
+    assert result.exit_code == 2 and one_line_error(result.stderr)
+    assert "kit.field0: unknown field" in result.stderr
+    listed = runner.invoke(app, ["validate", str(path)])
+    lines = listed.stderr.splitlines()
+    assert listed.exit_code == 2 and len(lines) == cat.MAX_PROBLEMS + 1
+    assert lines[-1].endswith("only the first 100 problems are listed")
 
 
 @pytest.mark.parametrize(
@@ -431,3 +439,159 @@ def test_finding_9_interrupt_while_working_is_one_line_and_130(tmp_path: Path) -
         lambda line: line.startswith("esskit: opening sheet 13"),
     )
     assert (code, lines[1:]) == (130, ["esskit: interrupted"])
+
+
+@pytest.mark.parametrize(
+    "name", ["esc\x1b[31mred.json", "new\nline.json", "bell\x07.json", "rlo\u202eabc.json"]
+)
+def test_finding_4_paths_and_keys_are_quoted_escaped(
+    runner: CliRunner, tmp_path: Path, name: str
+) -> None:
+    path = write_catalogue(
+        tmp_path / name,
+        [{"number": 1, "category": "lever", "title_en": "A", "links": {"\x1b]0;PWNED\x07": "x"}}],
+    )
+    for args in (["validate", str(path)], ["list", "-c", str(path)]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and one_line_error(result.stderr)
+        assert not any(c in result.stderr for c in "\x1b\x07\u202e")
+        assert "\\x1b]0;PWNED\\x07: unknown field" in result.stderr
+
+
+def test_finding_4_a_huge_key_is_shortened(runner: CliRunner, tmp_path: Path) -> None:
+    sheet = {"number": 1, "category": "lever", "title_en": "A", "x" * 5_000_000: 1}
+    path = write_catalogue(tmp_path / "key.json", [sheet])
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2 and one_line_error(result.stderr)
+    assert len(result.stderr) < 400 and "xxx...: unknown field" in result.stderr
+
+
+def test_finding_5_a_path_that_is_not_utf8_under_a_strict_utf8_stdout(tmp_path: Path) -> None:
+    good = write_catalogue(
+        tmp_path / "good.json", [{"number": 1, "category": "lever", "title_en": "A"}]
+    )
+    odd = os.fsencode(tmp_path) + b"/caf\xe9.json"
+    os.rename(good, odd)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    for args in ([b"validate", odd], [b"list", b"--json", b"-c", odd]):
+        result = subprocess.run(
+            [*map(os.fsencode, esskit_command()), *args], capture_output=True, env=env, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        assert b"this is a bug" not in result.stderr and b"Traceback" not in result.stderr
+    result = subprocess.run(
+        [*map(os.fsencode, esskit_command()), b"validate", odd],
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    assert result.stdout.endswith(b"caf\\udce9.json: valid, 1 sheets\n")
+
+
+def test_finding_12_millions_of_unknown_fields_stop_at_the_first(tmp_path: Path) -> None:
+    unknown = ",".join(f'"f{n}":1' for n in range(1_000_000))
+    path = tmp_path / "fields.json"
+    path.write_text(
+        '{"kit":{"name":"K","publisher":"R","edition":2020,"language":"fr"},"sheets":'
+        '[{"number":1,"category":"lever","title_en":"A",' + unknown + "}]}"
+    )
+    with pytest.raises(cat.CatalogueError) as caught:
+        cat.load(path)
+    assert caught.value.problems == [cat.Problem("sheets[0].f0", "unknown field")]
+    with pytest.raises(cat.CatalogueError) as listed:
+        cat.check(path)
+    assert len(listed.value.problems) == cat.MAX_PROBLEMS and listed.value.more
+
+
+@pytest.mark.parametrize("text", ["one\u2028two", "a\u2029b", "a\u200bb", "a\u200eb", "\ufeffa"])
+def test_finding_16_separators_and_invisible_characters_are_refused_in_titles(
+    tmp_path: Path, text: str
+) -> None:
+    path = write_catalogue(
+        tmp_path / "t.json", [{"number": 1, "category": "lever", "title_en": text}]
+    )
+    with pytest.raises(cat.CatalogueError, match="control or invisible character"):
+        cat.load(path)
+
+
+def test_finding_17_duplicate_keys_are_refused_with_their_location(tmp_path: Path) -> None:
+    path = tmp_path / "dup.json"
+    path.write_text(
+        '{"kit": {"name": "K", "publisher": "R", "edition": 2020, "language": "fr"}, "sheets": ['
+        '{"number": 0, "category": "intro", "title_en": "A"},'
+        '{"number": 1, "category": "lever", "title_en": "A", "title_en": "B",'
+        ' "links": {"citego": "https://citego.org/a", "citego": "https://citego.org/b"}}]}'
+    )
+    with pytest.raises(cat.CatalogueError) as caught:
+        cat.check(path)
+    assert [problem.where for problem in caught.value.problems] == [
+        "sheets[1].title_en",
+        "sheets[1].links.citego",
+    ]
+    assert "given twice" in caught.value.problems[0].message
+
+
+def test_finding_17_defaults_written_out_are_not_duplicates(tmp_path: Path) -> None:
+    # a file that spells out defaults holds more keys than its fields: still valid
+    path = tmp_path / "defaults.json"
+    path.write_text(
+        '{"kit": {"name": "K", "publisher": "R", "edition": 2020, "language": "fr",'
+        ' "sources": []}, "glossary": [], "sheets": [{"number": 1, "category": "lever",'
+        ' "title_en": "A \\": B", "title_fr": null, "keywords_fr": [], "links": {},'
+        ' "field_sources": {}}], "sheets" : []}'.replace(', "sheets" : []', "")
+    )
+    assert cat.check(path).sheets[0].title_en == 'A ": B'
+
+
+def test_the_glossary_may_only_lead_to_sheets_of_the_catalogue(tmp_path: Path) -> None:
+    path = write_catalogue(
+        tmp_path / "g.json", [{"number": 1, "category": "lever", "title_en": "A"}]
+    )
+    raw = json.loads(path.read_text("utf-8"))
+    raw["glossary"] = [
+        {"term": "SCIC", "fr": "Société coopérative", "sheets": [1]},
+        {"term": "PTCE", "fr": "Pôle", "sheets": [1, 99, 7]},
+    ]
+    path.write_text(json.dumps(raw), "utf-8")
+    with pytest.raises(cat.CatalogueError) as caught:
+        cat.check(path)
+    assert [str(problem) for problem in caught.value.problems] == [
+        "glossary[1].sheets[1]: no sheet number 99 in the catalogue",
+        "glossary[1].sheets[2]: no sheet number 7 in the catalogue",
+    ]
+
+
+def test_finding_22_one_byte_over_the_limit_says_how_much(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "big.json"
+    path.write_bytes(b" " * (1024 * 1024 + 1))
+    monkeypatch.setattr(cat, "MAX_BYTES", 1024 * 1024)
+    with pytest.raises(cat.CatalogueError) as caught:
+        cat.load(path)
+    message = str(caught.value.problems[0])
+    assert "1,048,577 bytes" in message and "1 MiB limit" in message
+
+
+def test_finding_22_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = write_catalogue(
+        tmp_path / "bom.json", [{"number": 1, "category": "lever", "title_en": "A"}]
+    )
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert cat.check(path).sheets[0].title_en == "A"
+
+
+@pytest.mark.parametrize("text", ["0000000013", "fiche 013", "#0013", "+13"])
+def test_finding_22_leading_zeros_name_the_same_sheet(runner: CliRunner, text: str) -> None:
+    result = runner.invoke(app, ["open", text, "-p"])
+    assert result.exit_code == 0 and "2590" in result.stdout
+
+
+def test_finding_22_a_long_number_is_far_beyond_and_a_negative_one_is_not_a_number(
+    runner: CliRunner,
+) -> None:
+    far = runner.invoke(app, ["open", "9" * 5000, "-p"])
+    assert far.exit_code == 2 and "is far beyond any sheet number" in far.stderr
+    assert len(far.stderr) < 200
+    negative = runner.invoke(app, ["show", "-3"])
+    assert negative.exit_code == 2 and "'-3' is not a sheet number" in negative.stderr

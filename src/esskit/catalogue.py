@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from esskit.models import (
+    BEYOND,
     CONTROL,
     MONTH_PATTERN,
     PARAGRAPH_PATTERN,
@@ -25,12 +29,12 @@ from esskit.models import (
     Links,
     Sheet,
     UrlKind,
-    named_number,
+    read_number,
 )
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
-    from pydantic_core import ErrorDetails
+    from pydantic_core import ErrorDetails, SchemaValidator
 
 KIT_HOSTS: tuple[str, ...] = ("socioeco.org", "citego.org", "rtes.fr", "ripess.eu")
 """Hosts the kit lives on: a link must point to one of them or a subdomain (unless allowed)."""
@@ -47,10 +51,6 @@ MAX_BYTES = 64 * 1024 * 1024
 
 MAX_PROBLEMS = 100
 """Most problems listed for one file; the sheets after them are not looked at."""
-
-_MAX_ERRORS = 1_000
-"""More validation errors than this at once cannot come from a catalogue with mistakes: every
-collection stops at its first bad item, so only thousands of unknown fields get there."""
 
 SEARCH_URL = f"https://{SEARCH_HOST}/?q="
 """Web search used for a sheet that has no page of its own, restricted to socioeco.org."""
@@ -100,12 +100,27 @@ _CATEGORY_NAMES: dict[str, Category] = {
 }
 
 
-class CatalogueError(Exception):
-    """The catalogue file cannot be read or is not a valid catalogue."""
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a catalogue file: where (`sheets[3].links.citego`, or empty for the
+    file as a whole) and what, each already safe to print."""
 
-    def __init__(self, message: str, problems: Iterable[str] = ()) -> None:
-        super().__init__(message)
-        self.problems: list[str] = list(problems) or [message]
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class CatalogueError(Exception):
+    """The catalogue file cannot be read or is not a valid catalogue: its path, its problems
+    (up to MAX_PROBLEMS), and whether there are more."""
+
+    def __init__(self, path: str, problems: Sequence[Problem], more: bool = False) -> None:
+        super().__init__(f"{shown(path, 200)}: {problems[0]}")
+        self.path = path
+        self.problems: list[Problem] = list(problems)
+        self.more = more
 
 
 class SheetNotFound(LookupError):
@@ -218,32 +233,39 @@ def parse_category(name: str) -> Category:
 
 def _read(path: Path) -> bytes:
     """The file's bytes, or a CatalogueError that says in plain words why not."""
-    where = str(path)
+
+    def refuse(message: str) -> CatalogueError:
+        return CatalogueError(str(path), [Problem("", message)])
+
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
-            raise CatalogueError(f"{where} is a directory, not a catalogue file")
+            raise refuse("is a directory, not a catalogue file")
         if not stat.S_ISREG(info.st_mode):  # a pipe or a device could block or never end
-            raise CatalogueError(f"{where} is not a regular file")
-        size = info.st_size
-        if size > MAX_BYTES:
-            raise CatalogueError(
-                f"{where} is {size // (1024 * 1024)} MiB, over the {MAX_BYTES // (1024 * 1024)} "
-                "MiB limit for a catalogue"
-            )
+            raise refuse("is not a regular file")
+        if info.st_size > MAX_BYTES:
+            raise refuse(_too_big(info.st_size))
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise CatalogueError(f"{where}: no such file") from None
+        raise refuse("no such file") from None
     except PermissionError:
-        raise CatalogueError(f"{where}: permission denied") from None
+        raise refuse("permission denied") from None
     except OSError as exc:
-        raise CatalogueError(f"{where}: cannot be read ({exc.strerror or exc})") from None
-    if len(data) > MAX_BYTES:
-        raise CatalogueError(f"{where} is over the {MAX_BYTES // (1024 * 1024)} MiB limit")
+        raise refuse(f"cannot be read ({exc.strerror or exc})") from None
+    if len(data) > MAX_BYTES:  # it grew while it was read
+        raise refuse(_too_big(len(data)))
     if not data or data.isspace():
-        raise CatalogueError(f"{where} is empty")
+        raise refuse("is empty")
     return data
+
+
+def _too_big(size: int) -> str:
+    """Over the limit, in bytes: a file one byte over 64 MiB is not "64 MiB" in MiB."""
+    return (
+        f"is over the {MAX_BYTES // (1024 * 1024)} MiB limit for a catalogue "
+        f"({size:,} bytes; the limit is {MAX_BYTES:,})"
+    )
 
 
 def _utf8_problem(data: bytes) -> str | None:
@@ -269,14 +291,25 @@ def quoted(text: str, limit: int = 60) -> str:
 
 
 def location(loc: tuple[int | str, ...]) -> str:
-    """`('sheets', 3, 'links', 'citego')` as `sheets[3].links.citego`."""
+    """`('sheets', 3, 'links', 'citego')` as `sheets[3].links.citego`, each name shortened and
+    escaped as `shown` does (they are keys of the file, chosen by whoever wrote it)."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
+            name = shown(str(part), 40)
+            out += f".{name}" if out else name
+    return out
+
+
+def _input(value: object) -> str:
+    """The value a message quotes: a string shortened and escaped, else its JSON kind (a value
+    of another kind may be a million items long)."""
+    if isinstance(value, str):
+        return quoted(value)
+    kinds = {list: "an array", tuple: "an array", dict: "an object", bool: "true or false"}
+    return kinds.get(type(value), "a number" if isinstance(value, int | float) else "null")
 
 
 def _message(error: ErrorDetails) -> str:
@@ -292,45 +325,78 @@ def _message(error: ErrorDetails) -> str:
         return f"text is too long (over {ctx.get('max_length')} characters)"
     if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         return "unknown field"
-    if kind == "json_invalid":
-        return f"not valid JSON ({ctx.get('error', 'parse error')})"
     if kind == "string_pattern_mismatch" and isinstance(value, str):
         pattern = ctx.get("pattern")
         if pattern in (TEXT_PATTERN, PARAGRAPH_PATTERN):
             allowed = "\n" if pattern == PARAGRAPH_PATTERN else ""
             bad = next((c for c in value if _CONTROL.match(c) and c not in allowed), None)
             if bad is not None:
-                return f"text holds a control character (U+{ord(bad):04X})"
+                return f"text holds a control or invisible character (U+{ord(bad):04X})"
             return "empty text"
         return _PATTERN_MESSAGES.get(str(pattern), str(error["msg"]))
     if kind == "enum":
-        return (
-            f"unknown value {value!r} (expected {ctx.get('expected', 'one of the listed values')})"
-        )
+        return f"unknown value {_input(value)} (expected {ctx.get('expected', 'a listed value')})"
     if kind == "literal_error":
-        return f"unknown value {value!r}"
+        return f"unknown value {_input(value)}"
     if kind == "greater_than_equal":
         return f"must be {ctx.get('ge')} or more"
     if kind == "less_than_equal":
         return f"must be {ctx.get('le')} or less"
     if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
-    return str(error["msg"]).removeprefix("Value error, ").replace("Input should be", "expected")
+        return shown(str(ctx.get("error", error["msg"])), 300)
+    message = str(error["msg"]).removeprefix("Value error, ").replace("Input should be", "expected")
+    return shown(message, 300)
 
 
-def describe(errors: list[ErrorDetails], prefix: tuple[int | str, ...] = ()) -> list[str]:
-    """Every problem in pydantic's errors, each as `location: message` (under `prefix`)."""
+_JSON_ERROR = re.compile(r"(.*) at line (\d+) column (\d+)")
+
+
+def _json_problem(data: bytes, error: ErrorDetails) -> Problem:
+    """What the JSON parser stopped at, in plain words, with where it stopped."""
+    not_utf8 = _utf8_problem(data)
+    if not_utf8 is not None:
+        return Problem("", not_utf8)
+    detail = str((error.get("ctx") or {}).get("error", "parse error"))
+    found = _JSON_ERROR.fullmatch(detail)
+    what, where = (found[1], f" at line {found[2]} column {found[3]}") if found else (detail, "")
+    if what == "number out of range":
+        return Problem(
+            "", f"a number too long to be read{where} (a sheet number has 9 digits at most)"
+        )
+    if "surrogate" in what or what == "unexpected end of hex escape":
+        return Problem(
+            "",
+            f"a \\u escape{where} is not a whole character (a lone surrogate such as \\ud800, or "
+            "fewer than four hex digits)",
+        )
+    return Problem("", f"not valid JSON ({shown(what, 200)}{where})")
+
+
+def describe(errors: list[ErrorDetails], prefix: tuple[int | str, ...] = ()) -> list[Problem]:
+    """Every problem in pydantic's errors (the JSON parser's excepted), each with its location
+    (under `prefix`)."""
     problems = []
     for error in errors:
         loc = (*prefix, *error["loc"])
-        if error["type"] == "json_invalid":
-            problems.append(_message(error))
-            continue
         message = _message(error)
         if loc and loc[-1] == "[key]":
             loc, message = loc[:-1], f"unknown key ({message})"
-        problems.append(f"{location(loc)}: {message}")
+        problems.append(Problem(location(loc), message))
     return problems
+
+
+def _lenient_keys(schema: Any) -> Any:
+    """A copy of a pydantic core schema whose objects ignore unknown keys instead of reporting
+    each of them (a file of a million unknown keys would cost gigabytes of errors):
+    `_key_problems` finds unknown keys instead, stopping at the first few."""
+    if isinstance(schema, dict):
+        copy = {key: _lenient_keys(value) for key, value in schema.items()}
+        if copy.get("extra_fields_behavior") == "forbid":
+            copy["extra_fields_behavior"] = "ignore"
+        return copy
+    if isinstance(schema, list):
+        return [_lenient_keys(item) for item in schema]
+    return schema
 
 
 @cache
@@ -342,15 +408,21 @@ def adapter() -> TypeAdapter[Catalogue]:
 
 
 @cache
-def _sheet_adapter() -> TypeAdapter[Sheet]:
+def _validator(kind: type[Catalogue] | type[Sheet]) -> SchemaValidator:
+    """The validator of a catalogue file or of one sheet, unknown keys left to `_key_problems`."""
     from pydantic import TypeAdapter
+    from pydantic_core import SchemaValidator
 
-    return TypeAdapter(Sheet)
+    schema = adapter().core_schema if kind is Catalogue else TypeAdapter(kind).core_schema
+    return SchemaValidator(_lenient_keys(schema))
 
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the catalogue file format."""
     return adapter().json_schema()
+
+
+_BOM = b"\xef\xbb\xbf"
 
 
 def validate_bytes(
@@ -360,36 +432,48 @@ def validate_bytes(
     with every problem (up to MAX_PROBLEMS) when asked."""
     from pydantic import ValidationError
 
+    limit = MAX_PROBLEMS + 1 if every_problem else 1  # one more than is listed, to say so
+    data = data.removeprefix(_BOM)  # as editors on Windows write UTF-8
     try:
-        catalogue = adapter().validate_json(data)
+        catalogue: Catalogue = _validator(Catalogue).validate_json(data)
     except ValidationError as exc:
-        if exc.error_count() > _MAX_ERRORS:  # thousands of unknown fields, say
-            raise CatalogueError(
-                f"{where} does not look like a catalogue ({exc.error_count():,} problems)"
-            ) from None
         errors = exc.errors(include_url=False)
-        # the JSON parser stops at a bad byte too: say so in plain words
-        not_utf8 = _utf8_problem(data) if errors[0]["type"] == "json_invalid" else None
-        if not_utf8 is not None:
-            raise CatalogueError(f"{where} {not_utf8}") from None
+        if errors[0]["type"] == "json_invalid":
+            raise CatalogueError(where, [_json_problem(data, errors[0])]) from None
         problems = describe(errors)
         if every_problem:
             sheets = _raw_sheets(data)
-            # one more than is listed, to know whether there are more
-            problems += _later_sheet_problems(sheets, errors, MAX_PROBLEMS + 1 - len(problems))
-            located = {problem.partition(": ")[0] for problem in problems}
-            problems += [  # links the policy refuses, where the types found nothing wrong
-                problem
-                for problem in _link_problems(_links_in_json(sheets), policy)
-                if problem.partition(": ")[0] not in located
-            ]
-        raise CatalogueError(f"{where}: {problems[0]}", _at_most(problems)) from None
-    except (ValueError, RecursionError) as exc:
-        raise CatalogueError(f"{where}: cannot be read as a catalogue ({exc})") from None
+            problems += _later_sheet_problems(sheets, errors, limit - len(problems))
+            problems += _key_problems(data, limit)
+            problems += _link_problems(_links_in_json(sheets), policy)
+        raise _error(where, problems, limit) from None
+    except RecursionError:
+        raise CatalogueError(
+            where, [Problem("", "is nested too deeply to be a catalogue")]
+        ) from None
+    # Keys the types could not see: unknown ones, and any given twice (JSON parsers keep the
+    # last). Counting is enough to rule both out, unless the file writes a default out.
+    if data.count(b'":') != _keys_given(catalogue):
+        problems = _key_problems(data, limit)
+        if problems:
+            raise _error(where, problems, limit)
     problems = _link_problems(_links_in_sheets(catalogue.sheets), policy)
+    problems += _glossary_problems(catalogue)
     if problems:
-        raise CatalogueError(f"{where}: {problems[0]}", _at_most(problems))
+        raise _error(where, problems, limit)
     return catalogue
+
+
+def _error(where: str, problems: list[Problem], limit: int) -> CatalogueError:
+    """The error for these problems: each location once, at most MAX_PROBLEMS of them."""
+    seen: set[str] = set()
+    unique = []
+    for problem in problems:
+        if problem.where not in seen or not problem.where:
+            seen.add(problem.where)
+            unique.append(problem)
+    shown_ = unique[: min(limit, MAX_PROBLEMS)]
+    return CatalogueError(where, shown_, more=len(unique) > len(shown_))
 
 
 def _raw_sheets(data: bytes) -> list[Any]:
@@ -404,7 +488,9 @@ def _raw_sheets(data: bytes) -> list[Any]:
     return sheets if isinstance(sheets, list) else []
 
 
-def _later_sheet_problems(sheets: list[Any], errors: list[ErrorDetails], limit: int) -> list[str]:
+def _later_sheet_problems(
+    sheets: list[Any], errors: list[ErrorDetails], limit: int
+) -> list[Problem]:
     """The problems of the sheets after the one where validation stopped, up to `limit`."""
     from pydantic import ValidationError
     from pydantic_core import to_json
@@ -414,22 +500,127 @@ def _later_sheet_problems(sheets: list[Any], errors: list[ErrorDetails], limit: 
     stopped = next((loc[1] for loc in locs if len(loc) > 1 and loc[0] == "sheets"), None)
     if not isinstance(stopped, int):
         return []
-    problems: list[str] = []
+    problems: list[Problem] = []
     for index in range(stopped + 1, len(sheets)):
         if len(problems) >= limit:
             break
         try:
-            _sheet_adapter().validate_json(to_json(sheets[index]))
+            _validator(Sheet).validate_json(to_json(sheets[index]))
         except ValidationError as exc:
             problems += describe(exc.errors(include_url=False), ("sheets", index))
     return problems
 
 
-def _at_most(problems: list[str]) -> list[str]:
-    """The first MAX_PROBLEMS problems, and a last line saying when there are more."""
-    if len(problems) <= MAX_PROBLEMS:
-        return problems
-    return [*problems[:MAX_PROBLEMS], f"only the first {MAX_PROBLEMS} problems are listed"]
+_SHEET_OPTIONAL = (
+    "title_fr", "summary_fr", "published", "keywords_fr", "keywords_en", "sources", "field_sources"
+)  # fmt: skip
+
+
+def _keys_given(catalogue: Catalogue) -> int:
+    """How many keys the file of `catalogue` holds if it has no unknown key, no key given twice
+    and no default written out: one for each field that is not its default. (One `map` a field,
+    which keeps it to a few hundredths of a second for 100 000 sheets.)"""
+    sheets = catalogue.sheets
+    count = 3 * len(sheets)  # number, category, title_en
+    for name in _SHEET_OPTIONAL:  # none of them can be an empty string
+        count += len(list(filter(None, map(attrgetter(name), sheets))))
+    count += sum(map(len, map(attrgetter("field_sources"), sheets)))
+    links = list(
+        filter(any, map(attrgetter(*LINK_FIELDS, "pdf"), map(attrgetter("links"), sheets)))
+    )
+    count += len(links) + len(list(filter(None, chain.from_iterable(links))))
+    count += 2 + bool(catalogue.glossary)  # kit, sheets, glossary
+    count += 4 + bool(catalogue.kit.sources)
+    for entry in catalogue.glossary:
+        count += 2 + (entry.en is not None) + bool(entry.sheets) + entry.case_sensitive
+    return count
+
+
+# Which keys each object of a catalogue file may hold, and what the value of a key (or the
+# items of an array) is: enough of the format for `_key_problems` to follow a file.
+_KEYS: dict[str, frozenset[str]] = {
+    "catalogue": frozenset(Catalogue.__dataclass_fields__),
+    "kit": frozenset(Kit.__dataclass_fields__),
+    "sheet": frozenset(Sheet.__dataclass_fields__),
+    "links": frozenset(Links.__dataclass_fields__),
+    "entry": frozenset(GlossaryEntry.__dataclass_fields__),
+}
+_VALUES: dict[tuple[str, str | None], str] = {
+    ("catalogue", "kit"): "kit",
+    ("catalogue", "sheets"): "sheets",
+    ("catalogue", "glossary"): "glossary",
+    ("sheets", None): "sheet",
+    ("glossary", None): "entry",
+    ("sheet", "links"): "links",
+}
+_TOKEN = re.compile(rb'"((?:[^"\\]|\\.)*)"(\s*:)?|[{}\[\],]')
+
+
+class _Open:
+    """An object or array `_key_problems` is inside: its kind (a key of _KEYS or _VALUES, or
+    empty when the format says nothing of it), its location, the keys seen in it (None for an
+    array), and its last key or, for an array, the index of its current item."""
+
+    __slots__ = ("keys", "kind", "last", "loc")
+
+    def __init__(self, kind: str, loc: tuple[int | str, ...], is_object: bool) -> None:
+        self.kind = kind
+        self.loc = loc
+        self.keys: set[str] | None = set() if is_object else None
+        self.last: int | str = "" if is_object else 0
+
+
+def _key_problems(data: bytes, limit: int) -> list[Problem]:
+    """Unknown keys and keys given twice in a file of valid JSON, each with its location, up to
+    `limit`: one pass over its strings and brackets that stops there, whatever the file holds."""
+    import json
+
+    problems: list[Problem] = []
+    stack: list[_Open] = []
+    for token in _TOKEN.finditer(data):
+        text = token[0]
+        if text in (b"{", b"["):
+            if stack:
+                parent = stack[-1]
+                slot = parent.last if parent.keys is not None else None
+                kind = _VALUES.get((parent.kind, slot if isinstance(slot, str) else None), "")
+                stack.append(_Open(kind, (*parent.loc, parent.last), text == b"{"))
+            else:
+                stack.append(_Open("catalogue", (), text == b"{"))
+        elif text in (b"}", b"]"):
+            if stack:
+                stack.pop()
+        elif text == b",":
+            if stack and stack[-1].keys is None and isinstance(stack[-1].last, int):
+                stack[-1].last += 1
+        elif token[2] is not None and stack and (keys := stack[-1].keys) is not None:
+            raw = token[1]
+            try:
+                key = json.loads(b'"' + raw + b'"') if b"\\" in raw else raw.decode("utf-8")
+            except ValueError:
+                key = raw.decode("utf-8", "replace")
+            where = location((*stack[-1].loc, key))
+            allowed = _KEYS.get(stack[-1].kind)
+            if key in keys:
+                problems.append(Problem(where, "given twice (each key may be given once)"))
+            elif allowed is not None and key not in allowed:
+                problems.append(Problem(where, "unknown field"))
+            keys.add(key)
+            stack[-1].last = key
+            if len(problems) >= limit:
+                break
+    return problems
+
+
+def _glossary_problems(catalogue: Catalogue) -> list[Problem]:
+    """A glossary entry that leads to a sheet the catalogue does not have."""
+    numbers = {sheet.number for sheet in catalogue.sheets}
+    return [
+        Problem(f"glossary[{index}].sheets[{at}]", f"no sheet number {number} in the catalogue")
+        for index, entry in enumerate(catalogue.glossary)
+        for at, number in enumerate(entry.sheets)
+        if number not in numbers
+    ]
 
 
 Link = tuple[int, str, str]
@@ -456,10 +647,10 @@ def _links_in_json(sheets: list[Any]) -> Iterator[Link]:
                 yield index, name, url
 
 
-def _link_problems(links: Iterable[Link], policy: Policy) -> list[str]:
-    """`sheets[3].links.citego: ...` for each link the policy refuses."""
+def _link_problems(links: Iterable[Link], policy: Policy) -> list[Problem]:
+    """A problem at `sheets[3].links.citego` for each link the policy refuses."""
     return [
-        f"sheets[{index}].links.{name}: {problem}"
+        Problem(f"sheets[{index}].links.{name}", problem)
         for index, name, url in links
         if (problem := policy.link_problem(url)) is not None
     ]
@@ -517,16 +708,20 @@ def get_sheet(catalogue: Catalogue, number: int) -> Sheet:
 
 
 def parse_number(text: str) -> int:
-    """A sheet number typed by a user (`13`, `fiche 13`, `n°13`, `#13`), or SheetNotFound."""
-    number = named_number(text)
-    if number is not None:
-        return number
-    if not text.strip():
-        raise SheetNotFound("a sheet number is needed, for example 'esskit show 13'")
-    shown = text if len(text) <= 40 else text[:37] + "..."
-    if text.strip().isascii() and text.strip().isdigit():
-        raise SheetNotFound(f"{shown!r} is far beyond any sheet number")
-    raise SheetNotFound(f"{shown!r} is not a sheet number (use a whole number such as 13)")
+    """A sheet number typed by a user (`13`, `fiche 13`, `n°13`, `#13`, `0013`), or
+    SheetNotFound."""
+    number = read_number(text)
+    if number is None:
+        if not text.strip():
+            raise SheetNotFound("a sheet number is needed, for example 'esskit show 13'")
+        raise SheetNotFound(
+            f"{quoted(text, 40)} is not a sheet number (use a whole number such as 13)"
+        )
+    if number >= BEYOND:
+        raise SheetNotFound(f"{quoted(text.strip(), 40)} is far beyond any sheet number")
+    if number < 0:
+        raise SheetNotFound(f"{quoted(text.strip(), 40)} is not a sheet number (they start at 0)")
+    return number
 
 
 def sheet_url(sheet: Sheet, *, search: bool = False) -> tuple[str, UrlKind]:

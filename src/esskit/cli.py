@@ -13,7 +13,7 @@ import typer
 from typer.core import TyperGroup, TyperOption
 
 from esskit import catalogue as cat
-from esskit.models import Category, named_number
+from esskit.models import Category, read_number
 from esskit.render import (
     FRENCH_CATEGORIES,
     MATCH_FIELDS,
@@ -213,8 +213,24 @@ def _load(ctx: typer.Context, path: str | None) -> "Catalogue":
     try:
         return cat.load(chosen, settings.policy)
     except cat.CatalogueError as exc:
-        where = f" {chosen}" if chosen else ""
-        fail(f"invalid catalogue: {exc} (run '{PROG} validate{where}' to list every problem)")
+        where = f" {_shell_word(exc.path)}" if chosen else ""
+        fail(
+            f"invalid catalogue: {_path(exc.path)}: {exc.problems[0]} "
+            f"(run '{PROG} validate{where}' to list every problem)"
+        )
+
+
+def _path(path: str) -> str:
+    """A file's path as messages show it: escaped when it holds control characters, newlines or
+    bytes that are not UTF-8."""
+    return cat.shown(path, 200)
+
+
+def _shell_word(path: str) -> str:
+    """A path as a shell reads it back, for a command a message suggests."""
+    import shlex
+
+    return shlex.quote(_path(path))
 
 
 def _category(name: str | None) -> "Category | None":
@@ -673,7 +689,7 @@ def open_sheet(
 def _target(catalogue: "Catalogue", target: str) -> "Sheet":
     """The sheet a number names, or the clear best match of a query."""
     text = target.strip()
-    if named_number(text) is not None or text.lstrip("+-").isdigit():  # -5 is a bad number
+    if read_number(text) is not None:  # a number, even one no sheet has (-5): not a query
         return _sheet(catalogue, text)
     from esskit.search import QueryError, clear_leader, find
 
@@ -769,11 +785,13 @@ def validate(
         else:
             loaded = cat.check(target, _settings(ctx).policy)
     except cat.CatalogueError as exc:
-        where = target or str(cat.packaged_path())
+        where = _path(exc.path)
         for problem in exc.problems:
-            _stderr(f"{where}: {problem}" if not problem.startswith(where) else problem)
+            _stderr(f"{where}: {problem}")
+        if exc.more:
+            _stderr(f"{where}: only the first {len(exc.problems)} problems are listed")
         raise typer.Exit(USAGE_ERROR) from None
-    where = target or "packaged catalogue"
+    where = _path(target) if target else "packaged catalogue"
     _emit(f"{where}: valid, {len(loaded.sheets)} sheets\n")
 
 

@@ -10,13 +10,16 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, ConfigDict, FailFast, Field, StringConstraints
 
 # Characters that must never reach a terminal or a browser from catalogue text: C0 and C1 controls,
-# DEL, and the bidirectional overrides that can make text read differently from what it is.
-CONTROL = "\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+# DEL, the line and paragraph separators (a line reader would see more lines than there are),
+# zero-width characters, and the direction marks and overrides that can make text read
+# differently from what it is. As a regular-expression class body.
+_INVISIBLE = "\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+CONTROL = f"\x00-\x1f\x7f-\x9f{_INVISIBLE}"
 _LINE = f"[^{CONTROL}]"
 _WORD = f"[^\\s{CONTROL}]"
 TEXT_PATTERN = f"^{_LINE}*{_WORD}{_LINE}*$"
 # Summaries may hold paragraphs, so newlines are allowed there and nowhere else.
-_PARA = "[^\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+_PARA = f"[^\x00-\x09\x0b-\x1f\x7f-\x9f{_INVISIBLE}]"
 PARAGRAPH_PATTERN = f"^{_PARA}*{_WORD}{_PARA}*$"
 URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
 SOURCE_PATTERN = r"^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
@@ -30,7 +33,7 @@ Url = Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2_000)]
 SourceUrl = Annotated[str, StringConstraints(pattern=SOURCE_PATTERN, max_length=2_000)]
 PdfName = Annotated[str, StringConstraints(pattern=PDF_PATTERN)]
 Month = Annotated[str, StringConstraints(pattern=MONTH_PATTERN)]
-SheetNumber = Annotated[int, Field(ge=0, le=999_999_999)]
+SheetNumber = Annotated[int, Field(ge=0, le=999_999_999)]  # MAX_NUMBER
 
 SourcedField = Literal[
     "number",
@@ -57,16 +60,34 @@ FieldSources = Annotated[dict[SourcedField, SourceUrl], FailFast()]
 
 _NUMBER_WORDS = ("fiche", "sheet", "numéro", "numero", "number", "num", "n°", "no.", "no", "#")
 
+MAX_NUMBER = 999_999_999
+"""Largest sheet number a catalogue may use."""
 
-def named_number(text: str) -> int | None:
-    """The sheet number a user's text names (`13`, `fiche 13`, `n°13`, `#13`, `sheet 13`), or
-    None when it names none (or one of more than nine digits)."""
+BEYOND = 10**18
+"""What `read_number` gives for a number of more digits than any sheet number has."""
+
+
+def read_number(text: str) -> int | None:
+    """The whole number a user's text names (`13`, `fiche 13`, `n°13`, `#13`, `0013`, `-1`), or
+    None when it names none; BEYOND (or -BEYOND) for one of more than 18 digits. The one reader
+    of sheet numbers: every command and the search use it."""
     cleaned = text.strip().casefold()
     for word in _NUMBER_WORDS:
         cleaned = cleaned.removeprefix(word).strip()
-    if cleaned.isascii() and cleaned.isdigit() and len(cleaned) <= 9:
-        return int(cleaned)
-    return None
+    sign = -1 if cleaned.startswith("-") else 1
+    digits = cleaned[1:] if cleaned[:1] in ("-", "+") else cleaned
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    if len(digits.lstrip("0")) > 18:
+        return sign * BEYOND
+    return sign * int(digits)
+
+
+def named_number(text: str) -> int | None:
+    """The sheet number a user's text names, or None when it names none or one no catalogue
+    can hold (negative, or over MAX_NUMBER)."""
+    number = read_number(text)
+    return number if number is not None and 0 <= number <= MAX_NUMBER else None
 
 
 class Category(StrEnum):

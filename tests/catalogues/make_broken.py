@@ -55,14 +55,26 @@ JSON_CASES: dict[str, tuple[Any, str]] = {
     ),
     "empty-title": (catalogue(sheet(title_en="")), "sheets[0].title_en: empty text"),
     "blank-title": (catalogue(sheet(title_en="   ")), "sheets[0].title_en: empty text"),
-    "escape-in-title": (catalogue(sheet(title_en="x\x1b[2Jy")), "control character (U+001B)"),
-    "nul-in-title": (catalogue(sheet(title_en="x\x00y")), "control character (U+0000)"),
-    "newline-in-title": (catalogue(sheet(title_en="x\ny")), "control character (U+000A)"),
+    "escape-in-title": (
+        catalogue(sheet(title_en="x\x1b[2Jy")),
+        "control or invisible character (U+001B)",
+    ),
+    "nul-in-title": (
+        catalogue(sheet(title_en="x\x00y")),
+        "control or invisible character (U+0000)",
+    ),
+    "newline-in-title": (
+        catalogue(sheet(title_en="x\ny")),
+        "control or invisible character (U+000A)",
+    ),
     "bidi-in-keyword": (
         catalogue(sheet(keywords_fr=["a\u202eb"])),
-        "sheets[0].keywords_fr[0]: text holds a control character (U+202E)",
+        "sheets[0].keywords_fr[0]: text holds a control or invisible character (U+202E)",
     ),
-    "c1-in-summary": (catalogue(sheet(summary_fr="a\x9bb")), "control character (U+009B)"),
+    "c1-in-summary": (
+        catalogue(sheet(summary_fr="a\x9bb")),
+        "control or invisible character (U+009B)",
+    ),
     "long-title": (catalogue(sheet(title_en="x" * 501)), "text is too long"),
     "http-link": (
         catalogue(links(citego="http://citego.org/x")),
@@ -105,6 +117,29 @@ JSON_CASES: dict[str, tuple[Any, str]] = {
         catalogue(sheet(field_sources={"colour": "https://x.org/"})),
         "field_sources.colour: unknown key",
     ),
+    "search-host-link": (
+        catalogue(links(citego="https://duckduckgo.com/l/?uddg=https%3A%2F%2Fevil.example%2F")),
+        "sheets[0].links.citego: link host is not one the kit lives on",
+    ),
+    "line-separator-in-title": (
+        catalogue(sheet(title_en="one\u2028two")),
+        "sheets[0].title_en: text holds a control or invisible character (U+2028)",
+    ),
+    "paragraph-separator-in-title": (catalogue(sheet(title_fr="a\u2029b")), "(U+2029)"),
+    "zero-width-in-title": (catalogue(sheet(title_en="a\u200bb")), "(U+200B)"),
+    "direction-mark-in-keyword": (catalogue(sheet(keywords_en=["a\u200fb"])), "(U+200F)"),
+    "escape-in-key": (
+        catalogue(sheet(links={"\x1b]0;PWNED\x07": "x"})),
+        "sheets[0].links.\\x1b]0;PWNED\\x07: unknown field",
+    ),
+    "long-key": (
+        {**catalogue(SHEET), "k" * 5_000: 1},
+        "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk...: unknown field",
+    ),
+    "glossary-unknown-sheet": (
+        {**catalogue(SHEET), "glossary": [{"term": "SCIC", "fr": "Société", "sheets": [1, 99]}]},
+        "glossary[0].sheets[1]: no sheet number 99 in the catalogue",
+    ),
     "kit-edition-text": (catalogue(SHEET, edition="2020"), "kit.edition: expected a whole number"),
     "keywords-not-list": (
         catalogue(sheet(keywords_en="land")),
@@ -120,6 +155,24 @@ RAW_CASES: dict[str, tuple[bytes, str]] = {
     "trailing-comma": (b'{"kit": {}, }', "not valid JSON"),
     "deep-nesting": (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
     "nan": (b'{"kit": NaN}', "kit: expected a JSON object"),
+    "duplicate-key": (
+        json.dumps(catalogue(SHEET)).replace('"title_en"', '"title_en": "B", "title_en"').encode(),
+        "sheets[0].title_en: given twice",
+    ),
+    "duplicate-top-key": (
+        b'{"kit": {}, ' + json.dumps(catalogue(SHEET))[1:].encode(),
+        "kit: given twice",
+    ),
+    "huge-integer": (
+        json.dumps(catalogue(sheet(number=0)))
+        .replace('"number": 0', '"number": ' + "9" * 5000)
+        .encode(),
+        "a number too long to be read at line 1 column",
+    ),
+    "lone-surrogate": (
+        json.dumps(catalogue(sheet(title_en="TITLE"))).replace("TITLE", "\\ud800").encode(),
+        "a \\u escape at line 1 column",
+    ),
 }
 
 
