@@ -115,7 +115,7 @@ def test_thousands_of_unknown_fields_are_reported_by_the_first(
 @pytest.mark.parametrize(
     ("make", "fragment"),
     [
-        (lambda p: p / "missing.json", "no such file"),
+        (lambda p: p / "missing.json", "missing.json does not exist (no such file)"),
         (lambda p: p, "is a directory"),
         (lambda p: (os.mkfifo(p / "fifo"), p / "fifo")[1], "not a regular file"),
     ],
@@ -421,6 +421,7 @@ def _interrupt(
     return code, [line.rstrip("\n") for line in lines if not line.startswith("import time:")]
 
 
+@pytest.mark.slow
 def test_finding_9_interrupt_while_starting_is_one_line_and_130() -> None:
     # Python reports each import as it ends: interrupt while Typer is being imported
     code, lines = _interrupt(
@@ -431,6 +432,7 @@ def test_finding_9_interrupt_while_starting_is_one_line_and_130() -> None:
     assert (code, lines) == (130, ["esskit: interrupted"])
 
 
+@pytest.mark.slow
 def test_finding_9_interrupt_while_working_is_one_line_and_130(tmp_path: Path) -> None:
     # a browser that never returns: esskit waits for it
     code, lines = _interrupt(
@@ -466,6 +468,7 @@ def test_finding_4_a_huge_key_is_shortened(runner: CliRunner, tmp_path: Path) ->
     assert len(result.stderr) < 400 and "xxx...: unknown field" in result.stderr
 
 
+@pytest.mark.slow
 def test_finding_5_a_path_that_is_not_utf8_under_a_strict_utf8_stdout(tmp_path: Path) -> None:
     good = write_catalogue(
         tmp_path / "good.json", [{"number": 1, "category": "lever", "title_en": "A"}]

@@ -11,7 +11,7 @@ from functools import cache
 from itertools import chain
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from esskit.models import (
     BEYOND,
@@ -102,8 +102,9 @@ _CATEGORY_NAMES: dict[str, Category] = {
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with a catalogue file: where (`sheets[3].links.citego`, or empty for the
-    file as a whole) and what, each already safe to print."""
+    """One thing wrong with a catalogue file: where (`sheets[3].links.citego`) and what, each
+    safe to print. A problem of the file as a whole has no location, and its message says what
+    the file is (`is empty`)."""
 
     where: str
     message: str
@@ -111,13 +112,18 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
 
+    def located(self, path: str) -> str:
+        """The problem as a message names it: `cat.json: sheets[3].title_en: empty text`, or
+        `cat.json is empty`."""
+        return f"{path}: {self}" if self.where else f"{path} {self.message}"
+
 
 class CatalogueError(Exception):
     """The catalogue file cannot be read or is not a valid catalogue: its path, its problems
     (up to MAX_PROBLEMS), and whether there are more."""
 
     def __init__(self, path: str, problems: Sequence[Problem], more: bool = False) -> None:
-        super().__init__(f"{shown(path, 200)}: {problems[0]}")
+        super().__init__(problems[0].located(shown(path, 200)))
         self.path = path
         self.problems: list[Problem] = list(problems)
         self.more = more
@@ -248,15 +254,31 @@ def _read(path: Path) -> bytes:
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise refuse("no such file") from None
+        raise refuse("does not exist (no such file)") from None
     except PermissionError:
-        raise refuse("permission denied") from None
+        raise refuse("cannot be read: permission denied") from None
     except OSError as exc:
         raise refuse(f"cannot be read ({exc.strerror or exc})") from None
-    if len(data) > MAX_BYTES:  # it grew while it was read
-        raise refuse(_too_big(len(data)))
+    return _checked(data, str(path))
+
+
+def read_stream(stream: BinaryIO, name: str) -> bytes:
+    """A catalogue read from a stream (standard input), within the size limit of a file."""
+    try:
+        data = stream.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise CatalogueError(
+            name, [Problem("", f"cannot be read ({exc.strerror or exc})")]
+        ) from None
+    return _checked(data, name)
+
+
+def _checked(data: bytes, name: str) -> bytes:
+    """The bytes read, unless they are more than a catalogue's limit or none at all."""
+    if len(data) > MAX_BYTES:  # a stream, or a file that grew while it was read
+        raise CatalogueError(name, [Problem("", _too_big(len(data)))])
     if not data or data.isspace():
-        raise refuse("is empty")
+        raise CatalogueError(name, [Problem("", "is empty")])
     return data
 
 
@@ -300,7 +322,7 @@ def location(loc: tuple[int | str, ...]) -> str:
         else:
             name = shown(str(part), 40)
             out += f".{name}" if out else name
-    return out
+    return out or "(top level)"
 
 
 def _input(value: object) -> str:
@@ -361,15 +383,15 @@ def _json_problem(data: bytes, error: ErrorDetails) -> Problem:
     what, where = (found[1], f" at line {found[2]} column {found[3]}") if found else (detail, "")
     if what == "number out of range":
         return Problem(
-            "", f"a number too long to be read{where} (a sheet number has 9 digits at most)"
+            "", f"holds a number too long to be read{where} (a sheet number has 9 digits at most)"
         )
     if "surrogate" in what or what == "unexpected end of hex escape":
         return Problem(
             "",
-            f"a \\u escape{where} is not a whole character (a lone surrogate such as \\ud800, or "
-            "fewer than four hex digits)",
+            f"holds a \\u escape{where} that is not a whole character (a lone surrogate "
+            "such as \\ud800, or fewer than four hex digits)",
         )
-    return Problem("", f"not valid JSON ({shown(what, 200)}{where})")
+    return Problem("", f"is not valid JSON ({shown(what, 200)}{where})")
 
 
 def describe(errors: list[ErrorDetails], prefix: tuple[int | str, ...] = ()) -> list[Problem]:

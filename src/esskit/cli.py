@@ -215,7 +215,7 @@ def _load(ctx: typer.Context, path: str | None) -> "Catalogue":
     except cat.CatalogueError as exc:
         where = f" {_shell_word(exc.path)}" if chosen else ""
         fail(
-            f"invalid catalogue: {_path(exc.path)}: {exc.problems[0]} "
+            f"invalid catalogue: {exc.problems[0].located(_path(exc.path))} "
             f"(run '{PROG} validate{where}' to list every problem)"
         )
 
@@ -787,7 +787,7 @@ def validate(
     except cat.CatalogueError as exc:
         where = _path(exc.path)
         for problem in exc.problems:
-            _stderr(f"{where}: {problem}")
+            _stderr(problem.located(where))
         if exc.more:
             _stderr(f"{where}: only the first {len(exc.problems)} problems are listed")
         raise typer.Exit(USAGE_ERROR) from None
@@ -800,12 +800,7 @@ STDIN = "standard input"
 
 def _stdin() -> bytes:
     """A catalogue read from standard input, within the size limit of a catalogue file."""
-    data = sys.stdin.buffer.read(cat.MAX_BYTES + 1)
-    if len(data) > cat.MAX_BYTES:
-        raise cat.CatalogueError(f"{STDIN} is over the {cat.MAX_BYTES // (1024 * 1024)} MiB limit")
-    if not data.strip():
-        raise cat.CatalogueError(f"{STDIN} is empty")
-    return data
+    return cat.read_stream(sys.stdin.buffer, STDIN)
 
 
 @app.command(epilog=_examples("esskit schema > catalogue.schema.json"))
