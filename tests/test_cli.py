@@ -137,7 +137,7 @@ def test_show_json_is_one_object(runner: CliRunner) -> None:
 def test_show_table_has_everything(runner: CliRunner) -> None:
     code, out, _ = invoke(runner, "show", "13", "--format", "table", ok=True)
     for expected in (
-        "Fiche 13",
+        "Sheet 13",
         "foncier",
         "Access to land for SSE actors",
         "fiche13_1.pdf",
@@ -149,7 +149,9 @@ def test_show_table_has_everything(runner: CliRunner) -> None:
 
 def test_show_without_french_title_says_so(runner: CliRunner) -> None:
     _, out, _ = invoke(runner, "show", "9", "--format", "table", ok=True)
-    assert "titre français inconnu" in out and "socioeco.org search" in out
+    assert "no known French title" in out and "socioeco.org search" in out
+    _, french, _ = invoke(runner, "show", "9", "--format", "table", "--lang", "fr", ok=True)
+    assert "titre français inconnu" in french and "recherche sur socioeco.org" in french
 
 
 @pytest.mark.parametrize("arg", ["99", "-1", "10" * 20, "abc", "", "1.5"])
@@ -266,7 +268,7 @@ def test_every_command_has_help_text() -> None:
     ("command", "shown"),
     [
         ("search", "[default: table on a terminal, plain when piped]"),
-        ("list", "[default: from LANG; both when it is neither fr nor en]"),
+        ("list", "[default: from the locale (LC_ALL, LC_MESSAGES, LANG, LANGUAGE); both titles"),
         ("validate", "[default: the packaged one]"),
         ("open", "[env var: ESSKIT_CATALOGUE]"),
     ],
@@ -428,3 +430,16 @@ def test_category_completion_offers_the_names_the_option_takes(runner: CliRunner
         assert code == 0, name
     assert complete("bash", "esskit list --category lev") == ["lever", "levier"]
     assert complete("bash", "esskit list --category th") == ["thematic", "thématique"]
+
+
+def test_list_with_nothing_to_show_says_so_and_exits_1(runner: CliRunner, tmp_path: Path) -> None:
+    from helpers import write_catalogue
+
+    sheet = {"number": 4, "category": "lever", "title_en": "Only a lever"}
+    path = write_catalogue(tmp_path / "levers.json", [sheet])
+    code, out, err = invoke(runner, "list", "-k", "thematic", "-c", str(path), "-f", "table")
+    assert (code, out, err) == (1, "", "esskit: no sheet is in category thematic\n")
+    code, out, err = invoke(runner, "list", "-k", "intro", "-c", str(path), "--json")
+    assert (code, json.loads(out)) == (1, [])
+    code, _, err = invoke(runner, "list", "8", "16", "-k", "lever", "--tree")
+    assert code == 1 and err == "esskit: none of the sheets 8, 16 is in category lever\n"

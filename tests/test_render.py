@@ -7,11 +7,15 @@ import io
 import json
 import os
 import re
+import subprocess
+from collections.abc import Callable
 from dataclasses import replace
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import esskit_command
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -19,16 +23,20 @@ from typer.testing import CliRunner
 from esskit import catalogue as cat
 from esskit.cli import app
 from esskit.render import (
+    FRENCH_CATEGORIES,
     Format,
     Lang,
     UnknownField,
     default_lang,
+    french_typography,
     parse_fields,
     sheets_table,
     to_csv,
+    to_spreadsheet,
     to_tsv,
 )
 
+Run = Callable[..., subprocess.CompletedProcess[str]]
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("ESSKIT_UPDATE_GOLDEN") == "1"
 
@@ -47,6 +55,14 @@ CASES = [
     ("show-several.json", ["show", "9", "0", "--json"]),
     ("show.table", ["show", "4", "--format", "table"]),
     ("fields.tsv", ["list", "--format", "tsv", "--fields", "url,number"]),
+    ("list.md", ["list", "--format", "markdown", "--lang", "both"]),
+    ("list-fr.md", ["list", "--format", "markdown", "--lang", "fr"]),
+    ("search.md", ["search", "acteurs", "--format", "markdown", "--lang", "en"]),
+    ("show.md", ["show", "4", "9", "--format", "markdown", "--lang", "both"]),
+    ("list.html", ["list", "--format", "html", "--lang", "fr"]),
+    ("show.html", ["show", "4", "9", "--format", "html"]),
+    ("list.spreadsheet.csv", ["list", "--format", "spreadsheet", "--lang", "fr"]),
+    ("search.spreadsheet.csv", ["search", "acteurs", "--format", "spreadsheet"]),
 ]
 
 
@@ -106,6 +122,8 @@ def test_markup_looking_text_is_printed_as_written(runner: CliRunner, tiny: Path
             ["show", "4", "-c", str(tiny), "-f", fmt.value, "--fields", "title_fr,title_en"],
             env={"COLUMNS": "200"},
         ).stdout
+        if fmt is Format.MARKDOWN:  # escaped, so that Markdown shows it as written
+            out = re.sub(r"\\(.)", r"\1", out)
         assert "[brouillon] Connaître [/fr] les acteurs [bold]" in out, fmt
         assert "[link=https://evil.example]" in out, fmt
 
@@ -190,3 +208,282 @@ def test_tsv_rows_stay_one_line_for_any_text(values: list[str]) -> None:
     escapes = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}
     cells = out[:-1].split("\t")
     assert [re.sub(r"\\(.)", lambda m: escapes[m.group(1)], cell) for cell in cells] == values
+
+
+# ----------------------------------------------------------------------------- exports for people
+
+
+def markdown_rows(text: str) -> list[list[str]]:
+    """The cells of a Markdown pipe table, unescaped, without its rule line."""
+    rows = []
+    for line in text.splitlines():
+        if not line.startswith("|") or set(line) <= set("|-: "):
+            continue
+        cells = re.split(r"(?<!\\)\|", line.strip())[1:-1]
+        rows.append([re.sub(r"\\(.)", r"\1", cell.strip()) for cell in cells])
+    return rows
+
+
+def test_markdown_table_reads_back_to_the_sheets(runner: CliRunner, tiny: Path) -> None:
+    out = runner.invoke(app, ["list", "-c", str(tiny), "-f", "markdown", "--lang", "both"]).stdout
+    rows = markdown_rows(out)
+    loaded = cat.load(tiny)
+    assert rows[0] == ["N°", "Category", "Titre (fr)", "Title (en)", "Page"]
+    assert [int(row[0]) for row in rows[1:]] == [s.number for s in loaded.sheets]
+    assert [row[3] for row in rows[1:]] == [s.title_en for s in loaded.sheets]
+    assert [row[4] for row in rows[1:]] == [f"<{cat.sheet_url(s)[0]}>" for s in loaded.sheets]
+
+
+def test_markdown_search_is_a_table_of_the_results(runner: CliRunner) -> None:
+    out = runner.invoke(app, ["search", "foncier", "-f", "markdown", "--lang", "fr"]).stdout
+    rows = markdown_rows(out)
+    assert rows[0] == ["N°", "Catégorie", "Titre (fr)", "Page"]
+    assert rows[1][:2] == ["13", "levier"]
+
+
+def test_markdown_sections_give_each_sheet_in_the_order_given(runner: CliRunner) -> None:
+    out = runner.invoke(app, ["show", "16", "8", "1", "-f", "markdown", "--lang", "fr"]).stdout
+    titles = [line for line in out.splitlines() if line.startswith("## ")]
+    assert [title.split(" · ")[0] for title in titles] == [
+        "## Fiche 16",
+        "## Fiche 8",
+        "## Fiche 1",
+    ]
+    assert titles[2].endswith("(en)")
+    assert "- **Catégorie**\N{NARROW NO-BREAK SPACE}: thématique" in out
+    assert "<https://citego.org/coretet-2593.html>" in out
+
+
+class _Page(HTMLParser):
+    """What a browser would see of a page: its tags, its table cells, its links and its text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.rows: list[list[str]] = []
+        self.links: list[str] = []
+        self.cell: list[str] | None = None
+        self.langs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        found = dict(attrs)
+        if tag == "html":
+            self.langs.append(found.get("lang") or "")
+        if tag == "tr":
+            self.rows.append([])
+        if tag in ("td", "th"):
+            self.cell = []
+        if tag == "a":
+            self.links.append(found.get("href") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append("".join(self.cell))
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def parse_page(text: str) -> _Page:
+    page = _Page()
+    page.feed(text)
+    page.close()
+    return page
+
+
+SAFE_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "section"}
+SAFE_TAGS |= {"table", "thead", "tbody", "tr", "th", "td", "a", "p"}
+
+
+def test_html_page_is_a_real_table_with_working_links(runner: CliRunner, tiny: Path) -> None:
+    out = runner.invoke(app, ["list", "-c", str(tiny), "-f", "html", "--lang", "both"]).stdout
+    assert out.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in out
+    assert "http" not in out.replace(">https://", "").split("<body>")[0]  # no external asset
+    page = parse_page(out)
+    loaded = cat.load(tiny)
+    assert set(page.tags) <= SAFE_TAGS and "table" in page.tags
+    assert page.rows[0] == ["N°", "Category", "Titre (fr)", "Title (en)", "Page"]
+    assert [row[1] for row in page.rows[1:]] == [s.category.value for s in loaded.sheets]
+    assert [row[2] for row in page.rows[1:]] == [s.title_fr or "" for s in loaded.sheets]
+    assert [row[3] for row in page.rows[1:]] == [s.title_en for s in loaded.sheets]
+    assert page.links == [cat.sheet_url(s)[0] for s in loaded.sheets]
+
+
+def test_html_never_reads_catalogue_text_as_markup(runner: CliRunner, tmp_path: Path) -> None:
+    from helpers import write_catalogue
+
+    hostile = '<script>alert("x")</script> & <b>gras</b>'
+    sheet = {"number": 1, "category": "lever", "title_en": hostile, "summary_fr": hostile}
+    path = write_catalogue(tmp_path / "hostile.json", [sheet])
+    for args in (["list"], ["show", "1"], ["search", "gras"]):
+        out = runner.invoke(app, [*args, "-c", str(path), "-f", "html"]).stdout
+        page = parse_page(out)
+        assert set(page.tags) <= SAFE_TAGS, args
+        assert any(hostile in cell for row in page.rows for cell in row), args
+
+
+def test_html_sections_give_each_sheet_with_its_summary(runner: CliRunner) -> None:
+    out = runner.invoke(app, ["show", "8", "7", "-f", "html", "--lang", "fr"]).stdout
+    page = parse_page(out)
+    assert page.langs == ["fr"] and page.tags.count("section") == 2
+    assert out.index('id="sheet-8"') < out.index('id="sheet-7"')
+    labels = [row[0] for row in page.rows]
+    assert labels.count("Catégorie") == 2 and labels.count("Résumé") == 2
+    assert page.links == [
+        "https://citego.org/coretet-2585.html",
+        "https://citego.org/coretet-2584.html",
+    ]
+
+
+def spreadsheet_rows(data: bytes) -> list[list[str]]:
+    """Rows of the spreadsheet export, read as a spreadsheet would: UTF-8 with its byte-order
+    mark, `;` between cells."""
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+def test_spreadsheet_export_opens_right_in_french_spreadsheets(run: Run, tiny: Path) -> None:
+    result = subprocess.run(
+        [*esskit_command(), "list", "-c", str(tiny), "-f", "spreadsheet", "--lang", "fr"],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    data = result.stdout
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert data.count(b"\r\n") == 5 and b"\n" not in data.replace(b"\r\n", b"")
+    rows = spreadsheet_rows(data)
+    loaded = cat.load(tiny)
+    assert rows[0] == ["N°", "Catégorie", "Titre (fr)", "Titre (en)", "Page"]
+    assert [row[1] for row in rows[1:]] == ["introduction", "levier", "levier", "thématique"]
+    assert [row[2] for row in rows[1:]] == [s.title_fr or "" for s in loaded.sheets]
+    assert [row[3] for row in rows[1:]] == [s.title_en for s in loaded.sheets]
+
+
+def test_spreadsheet_scores_have_decimal_commas(runner: CliRunner) -> None:
+    out = runner.invoke(app, ["search", "foncier", "-f", "spreadsheet"]).stdout
+    rows = spreadsheet_rows(out.encode("utf-8"))
+    assert rows[0][:2] == ["N°", "Score"]
+    score = json.loads(runner.invoke(app, ["search", "foncier", "--json"]).stdout)[0]["score"]
+    assert rows[1][1] == f"{score:g}".replace(".", ",")
+
+
+FORMULAS = ["=1+1", "+33 1 23", "-2", "@SUM(A1)", '=HYPERLINK("https://evil.example")']
+
+
+@pytest.mark.parametrize("title", FORMULAS)
+def test_spreadsheet_neutralises_formulas_and_csv_keeps_them(
+    runner: CliRunner, tmp_path: Path, title: str
+) -> None:
+    from helpers import write_catalogue
+
+    sheet = {"number": 1, "category": "lever", "title_en": title, "keywords_fr": [title]}
+    path = write_catalogue(tmp_path / "formula.json", [sheet])
+    args = ["list", "-c", str(path), "--fields", "title_en,keywords_fr", "-f"]
+    sheet_out = runner.invoke(app, [*args, "spreadsheet"]).stdout
+    assert spreadsheet_rows(sheet_out.encode("utf-8"))[1] == ["'" + title, "'" + title]
+    plain = runner.invoke(app, [*args, "csv"]).stdout
+    assert list(csv.reader(io.StringIO(plain, newline="")))[1] == [title, title]
+
+
+@given(st.text())
+def test_no_spreadsheet_cell_starts_a_formula(text: str) -> None:
+    out = to_spreadsheet([{"title_en": text}], ["title_en"], Lang.EN)
+    cell = spreadsheet_rows(out.encode("utf-8"))[1][0] if text else ""
+    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert cell in (text, "'" + text)
+
+
+# ----------------------------------------------------------------------------- French display
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"LC_ALL": "fr_FR.UTF-8"},
+        {"LC_MESSAGES": "fr_BE.UTF-8"},
+        {"LANG": "fr_CA.UTF-8"},
+        {"LANG": "en_GB.UTF-8", "LANGUAGE": "fr:en"},
+        {"LANGUAGE": "fr_FR"},
+        {"LC_ALL": "fr_FR.UTF-8", "LANG": "en_US.UTF-8"},
+        {"LC_MESSAGES": "fr_FR.UTF-8", "LANG": "en_US.UTF-8"},
+    ],
+    ids=lambda env: ",".join(f"{k}={v}" for k, v in env.items()),
+)
+def test_french_locale_gives_french_headings(runner: CliRunner, env: dict[str, str]) -> None:
+    table = runner.invoke(app, ["list", "-f", "table", "-k", "lever"], env=env).stdout
+    assert table.split()[:3] == ["N°", "Catégorie", "Titre"] and "levier" in table
+    search = runner.invoke(app, ["search", "foncier", "-f", "table"], env=env).stdout
+    assert "Trouvé dans" in search and "levier" in search
+    panel = runner.invoke(app, ["show", "13", "-f", "table"], env=env).stdout
+    assert "Fiche 13" in panel and "Catégorie" in panel and "Résumé" in panel
+    tree = runner.invoke(app, ["list", "--tree"], env=env).stdout
+    assert "Leviers" in tree and "Thématiques" in tree
+    page = runner.invoke(app, ["list", "-f", "markdown"], env=env).stdout
+    assert markdown_rows(page)[0] == ["N°", "Catégorie", "Titre (fr)", "Page"]
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"LC_ALL": "en_US.UTF-8", "LANG": "fr_FR.UTF-8"},
+        {"LC_ALL": "C", "LANGUAGE": "fr"},
+        {"LANG": "de_DE.UTF-8"},
+        {},
+    ],
+    ids=lambda env: ",".join(f"{k}={v}" for k, v in env.items()) or "none",
+)
+def test_other_locales_give_english_headings(runner: CliRunner, env: dict[str, str]) -> None:
+    table = runner.invoke(app, ["list", "-f", "table", "-k", "lever"], env=env).stdout
+    assert "Category" in table and "lever" in table and "levier" not in table
+
+
+def test_lang_option_outranks_the_locale(runner: CliRunner) -> None:
+    french = runner.invoke(app, ["list", "-f", "table", "--lang", "fr"], env={"LANG": "en_US"})
+    english = runner.invoke(app, ["list", "-f", "table", "--lang", "en"], env={"LANG": "fr_FR"})
+    both = runner.invoke(app, ["list", "-f", "table", "--lang", "both"], env={"LANG": "fr_FR"})
+    assert "Catégorie" in french.stdout and "Category" in english.stdout
+    assert "Catégorie" in both.stdout and "Titre (en)" in both.stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "tsv", "csv"])
+def test_french_display_leaves_machine_keys_and_data_alone(runner: CliRunner, fmt: str) -> None:
+    args = ["list", "2", "7", "-f", fmt]
+    assert runner.invoke(app, args, env={"LANG": "fr_FR.UTF-8"}).stdout == (
+        runner.invoke(app, args, env={"LANG": "C"}).stdout
+    )
+
+
+def test_french_titles_get_a_narrow_no_break_space_on_display_only(runner: CliRunner) -> None:
+    nnbsp = "solidaire\N{NARROW NO-BREAK SPACE}?"
+    for args in (["list", "-f", "table"], ["show", "2", "-f", "table"], ["list", "--tree"]):
+        out = runner.invoke(app, args, env={"LANG": "fr_FR.UTF-8", "COLUMNS": "200"}).stdout
+        assert nnbsp in out, args
+    for args in (["list", "-f", "markdown"], ["list", "-f", "html"]):
+        assert nnbsp in runner.invoke(app, [*args, "--lang", "fr"]).stdout, args
+    data = runner.invoke(app, ["show", "2", "--json"]).stdout
+    assert json.loads(data)["title_fr"].endswith("solidaire ?")
+    assert "solidaire ?" in runner.invoke(app, ["list", "2", "-f", "spreadsheet"]).stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Pourquoi ?", "Pourquoi\u202f?"),
+        ("ESS : quoi ; où ?!", "ESS\u202f: quoi\u202f; où\u202f?!"),
+        ("Déjà\u00a0!", "Déjà\u202f!"),
+        ("à 10:30 https://x.example", "à 10:30 https://x.example"),
+        ("Sans espace?", "Sans espace?"),
+        (" ? seul", " ? seul"),
+    ],
+)
+def test_french_typography(text: str, expected: str) -> None:
+    assert french_typography(text) == expected
+    assert len(french_typography(text)) == len(text)
+
+
+def test_french_category_names_are_names_the_category_option_takes() -> None:
+    for category, name in FRENCH_CATEGORIES.items():
+        assert cat.parse_category(name) is category

@@ -15,17 +15,21 @@ from typer.core import TyperGroup, TyperOption
 from esskit import catalogue as cat
 from esskit.models import Category, read_number
 from esskit.render import (
+    DEFAULT_COLUMNS,
     FRENCH_CATEGORIES,
     MATCH_FIELDS,
+    PEOPLE_FORMATS,
     SEARCH_COLUMNS,
     SHEET_FIELDS,
     Format,
     Lang,
     UnknownField,
+    category_name,
     default_lang,
     machine_output,
     match_record,
     parse_fields,
+    people_columns,
     sheet_record,
 )
 
@@ -264,15 +268,51 @@ def _emit_records(
     output: Format,
     fields: Sequence[str] | None,
     *,
+    columns: Sequence[str] = DEFAULT_COLUMNS,
     single: bool = False,
+    display: Lang = Lang.EN,
+    title: str = "",
 ) -> None:
-    """Print records in a machine format; JSON is indented for a person at a terminal, on one
-    line for scripts."""
-    _emit(machine_output(records, output, fields, single=single, pretty=sys.stdout.isatty()))
+    """Print records in any format but the table; JSON is indented for a person at a terminal,
+    on one line for scripts."""
+    _emit(
+        machine_output(
+            records,
+            output,
+            fields,
+            columns=columns,
+            single=single,
+            pretty=sys.stdout.isatty(),
+            display=display,
+            title=title,
+        )
+    )
 
 
-def _lang(lang: Lang | None) -> Lang:
-    return lang or default_lang(os.environ.get("LANG"))
+def _locale() -> str:
+    """The user's locale: the first of LC_ALL, LC_MESSAGES and LANG that is set, unless LANGUAGE
+    (gettext's list of preferred languages) names French or English first and the locale is not
+    C or POSIX."""
+    names = ("LC_ALL", "LC_MESSAGES", "LANG")
+    locale = next((os.environ[name] for name in names if os.environ.get(name)), "")
+    if locale.split(".")[0] not in ("C", "POSIX"):
+        for wanted in os.environ.get("LANGUAGE", "").split(":"):
+            if default_lang(wanted) is not Lang.BOTH:
+                return wanted
+    return locale
+
+
+def _languages(lang: Lang | None) -> tuple[Lang, Lang]:
+    """The titles to show (from --lang, else the locale), and the display language of headings
+    and labels: French when --lang or else the locale says fr, English otherwise."""
+    titles = lang or default_lang(_locale())
+    display = lang if lang is not None and lang is not Lang.BOTH else default_lang(_locale())
+    return titles, Lang.FR if display is Lang.FR else Lang.EN
+
+
+def _page_title(catalogue: "Catalogue", *details: str) -> str:
+    """The heading of an HTML page: the kit, and what was asked."""
+    return " · ".join([f"{catalogue.kit.name} ({catalogue.kit.edition})", *details])
 
 
 def _record(sheet: "Sheet", search_page: bool = False) -> dict[str, Any]:
@@ -382,7 +422,7 @@ FieldsOption = Annotated[
     typer.Option(
         "--fields",
         metavar="A,B,…",
-        help="Fields to print, in order, for the machine formats (json, jsonl, csv, tsv, plain).",
+        help="Fields to print, in order, in every format but the table.",
         autocompletion=_complete_fields,
         show_default=False,
     ),
@@ -391,7 +431,8 @@ LangOption = Annotated[
     Lang | None,
     typer.Option(
         "--lang",
-        help="Titles a table shows \\[default: from LANG; both when it is neither fr nor en].",
+        help="Titles to show, and the display language \\[default: from the locale "
+        "(LC_ALL, LC_MESSAGES, LANG, LANGUAGE); both titles when it is neither fr nor en].",
         show_default=False,
         case_sensitive=False,
     ),
@@ -518,16 +559,30 @@ def list_sheets(
     loaded = _load(ctx, catalogue)
     every = _selection(loaded, numbers) if numbers else loaded.sheets
     sheets = [sheet for sheet in every if chosen is None or sheet.category is chosen]
+    titles, display = _languages(lang)
+    if not sheets:
+        if output is Format.JSON:
+            _emit("[]\n")
+        named = f"none of the sheets {', '.join(numbers)} is" if numbers else "no sheet is"
+        fail(f"{named} in category {chosen}", NOTHING_FOUND)
     if tree:
         from esskit.render import sheets_tree
 
-        _emit_rich(sheets_tree(sheets, loaded.kit.name, loaded.kit.edition, _lang(lang)))
+        kit = loaded.kit
+        _emit_rich(sheets_tree(sheets, kit.name, kit.edition, titles, display))
     elif output is Format.TABLE:
         from esskit.render import sheets_table
 
-        _emit_rich(sheets_table(sheets, _lang(lang)))
+        _emit_rich(sheets_table(sheets, titles, display=display))
     else:
-        _emit_records([_record(s) for s in sheets], output, selected)
+        _emit_records(
+            [_record(s) for s in sheets],
+            output,
+            selected,
+            columns=people_columns(titles) if output in PEOPLE_FORMATS else DEFAULT_COLUMNS,
+            display=display,
+            title=_page_title(loaded, *([category_name(chosen, display)] if chosen else [])),
+        )
 
 
 @app.command(
@@ -574,16 +629,21 @@ def search(
         if output is Format.JSON:
             _emit("[]\n")
         _no_match(sheets, query, loaded.glossary)
+    titles, display = _languages(lang)
     if output is Format.TABLE:
         from esskit.render import sheets_table
 
-        _emit_rich(sheets_table([m.sheet for m in matches], _lang(lang), matches))
+        _emit_rich(sheets_table([m.sheet for m in matches], titles, matches, display))
         return
     records = [match_record(match, *cat.sheet_url(match.sheet)) for match in matches]
-    columns = selected
-    if columns is None and output not in (Format.JSON, Format.JSONL):
-        columns = list(SEARCH_COLUMNS)
-    _emit_records(records, output, columns)
+    _emit_records(
+        records,
+        output,
+        selected,
+        columns=people_columns(titles) if output in PEOPLE_FORMATS else SEARCH_COLUMNS,
+        display=display,
+        title=_page_title(loaded, query),
+    )
 
 
 def _no_match(
@@ -613,22 +673,36 @@ def show(
     fmt: FormatOption = None,
     as_json: JsonOption = False,
     fields: FieldsOption = None,
+    lang: LangOption = None,
     catalogue: CatalogueOption = None,
 ) -> None:
     """Show everything the catalogue knows about sheets: titles, summary, keywords, links."""
     output = _format(fmt, as_json)
     selected = _fields(fields, SHEET_FIELDS)
-    sheets = _selection(_load(ctx, catalogue), numbers)
+    loaded = _load(ctx, catalogue)
+    sheets = _selection(loaded, numbers)
+    titles, display = _languages(lang)
     if output is Format.TABLE:
         from rich.console import Group
 
         from esskit.render import sheet_panel
 
-        _emit_rich(Group(*(sheet_panel(sheet, *cat.sheet_url(sheet)) for sheet in sheets)))
-    else:
-        # One number prints one JSON object, as it always has; several print an array.
-        single = len(numbers) == 1
-        _emit_records([_record(sheet) for sheet in sheets], output, selected, single=single)
+        panels = (sheet_panel(sheet, *cat.sheet_url(sheet), display) for sheet in sheets)
+        _emit_rich(Group(*panels))
+        return
+    records = [_record(sheet) for sheet in sheets]
+    if output in PEOPLE_FORMATS:
+        from esskit.render import section_fields, to_html_sections, to_markdown_sections
+
+        rows = selected or section_fields(titles)
+        if output is Format.MARKDOWN:
+            _emit(to_markdown_sections(records, rows, titles, display))
+        else:
+            _emit(to_html_sections(records, rows, titles, display, _page_title(loaded)))
+        return
+    # One number prints one JSON object, as it always has; several print an array.
+    single = len(numbers) == 1
+    _emit_records(records, output, selected, single=single, display=display)
 
 
 @app.command(

@@ -24,7 +24,8 @@ Record = dict[str, Any]
 
 
 class Format(StrEnum):
-    """Output formats: a table for people, the others for scripts."""
+    """Output formats: a table, Markdown, HTML and a spreadsheet file for people, the others for
+    scripts."""
 
     TABLE = "table"
     JSON = "json"
@@ -32,10 +33,14 @@ class Format(StrEnum):
     CSV = "csv"
     TSV = "tsv"
     PLAIN = "plain"
+    MARKDOWN = "markdown"
+    HTML = "html"
+    SPREADSHEET = "spreadsheet"
 
 
 class Lang(StrEnum):
-    """Which titles a table shows."""
+    """Which titles a table shows; as a display language, FR shows French labels and the others
+    English ones."""
 
     FR = "fr"
     EN = "en"
@@ -68,7 +73,53 @@ DEFAULT_COLUMNS = ("number", "category", "title_fr", "title_en", "url")
 SEARCH_COLUMNS = ("number", "score", *DEFAULT_COLUMNS[1:])
 """The same for search results: the score after the number."""
 
-NO_FRENCH_TITLE = "titre français inconnu · no known French title"
+PEOPLE_FORMATS = (Format.MARKDOWN, Format.HTML)
+"""Formats for documents: their columns follow --lang, like a table's."""
+
+NNBSP = "\N{NARROW NO-BREAK SPACE}"
+
+_HEADINGS = {
+    "number": ("N°", "N°"),
+    "category": ("Category", "Catégorie"),
+    "title_fr": ("Titre (fr)", "Titre (fr)"),
+    "title_en": ("Title (en)", "Titre (en)"),
+    "url": ("Page", "Page"),
+    "url_kind": ("Page kind", "Type de page"),
+    "summary_fr": ("Summary (fr)", "Résumé"),
+    "keywords_fr": ("Keywords (fr)", "Mots-clés (fr)"),
+    "keywords_en": ("Keywords (en)", "Mots-clés (en)"),
+    "published": ("Published", "Publication"),
+    "links": ("Links", "Liens"),
+    "sources": ("Sources", "Sources"),
+    "field_sources": ("Field sources", "Sources par champ"),
+    "score": ("Score", "Score"),
+    "matched": ("Matched", "Trouvé dans"),
+    "term": ("Term", "Sigle"),
+    "fr": ("French", "Français"),
+    "en": ("English", "Anglais"),
+    "sheets": ("Sheets", "Fiches"),
+}
+"""A field's heading for people, in English and in French (the field's name when not here)."""
+
+_WORDS = {
+    "sheet": ("Sheet", "Fiche"),
+    "no_french_title": ("no known French title", "titre français inconnu"),
+    "page_socioeco": ("the sheet's socioeco.org page", "la page de la fiche sur socioeco.org"),
+    "page_citego": ("the sheet's citego.org page", "la page de la fiche sur citego.org"),
+    "page_search": (
+        "no page of its own is known: a socioeco.org search",
+        f"pas de page propre connue{NNBSP}: une recherche sur socioeco.org",
+    ),
+    "title": ("title", "titre"),
+    "keywords": ("keywords", "mots-clés"),
+    "glossary": ("glossary", "glossaire"),
+    "summary": ("summary", "résumé"),
+    "number": ("number", "numéro"),
+    "intro": ("Introduction", "Introduction"),
+    "lever": ("Levers", "Leviers"),
+    "thematic": ("Thematic sheets", "Thématiques"),
+}
+"""The other words a display uses, in English and in French."""
 
 FRENCH_CATEGORIES = {
     Category.INTRO: "introduction",
@@ -76,12 +127,6 @@ FRENCH_CATEGORIES = {
     Category.THEMATIC: "thématique",
 }
 """Each category's name in a French display (`--category` takes these names too)."""
-
-CATEGORY_LABELS = {
-    Category.INTRO: "Introduction",
-    Category.LEVER: "Leviers · Levers",
-    Category.THEMATIC: "Thématiques · Thematic",
-}
 
 # Anything that could drive a terminal (the characters validation refuses in titles): newline and
 # tab included, since a table cell is one line.
@@ -192,25 +237,318 @@ def to_tsv(records: Sequence[Record], fields: Sequence[str], *, header: bool = T
     return head + "".join(_tsv_row(record, fields) for record in records)
 
 
+def _say(key: str, display: Lang) -> str:
+    return _WORDS[key][display is Lang.FR]
+
+
+def heading(field: str, display: Lang) -> str:
+    """A field's heading for people in the display language (`title_fr` → `Titre (fr)`)."""
+    return _HEADINGS.get(field, (field, field))[display is Lang.FR]
+
+
+def category_name(category: Category, display: Lang) -> str:
+    """`lever` in English, `levier` in French."""
+    return FRENCH_CATEGORIES[category] if display is Lang.FR else category.value
+
+
+_BEFORE_HIGH_PUNCTUATION = re.compile(r"(?<=\S)[ \u00a0](?=[?!:;]+(?:\s|$))")
+
+
+def french_typography(text: str) -> str:
+    """French text with a narrow no-break space before `? ! : ;` where it has a space (the
+    same length, so that highlighted spans stay in place)."""
+    return _BEFORE_HIGH_PUNCTUATION.sub(NNBSP, text)
+
+
+_CATEGORY_VALUES = frozenset(category.value for category in Category)
+
+
+def _people_value(
+    record: Record, name: str, display: Lang, *, mark_english: bool = True, document: bool = True
+) -> Any:
+    """A field as people read it: category names in the display language; in a `document`
+    (not a spreadsheet, whose cells stay the data), French typography in French titles and, with
+    `mark_english`, the English title marked `(en)` where the French one is unknown."""
+    value = record.get(name)
+    if name == "category" and isinstance(value, str) and value in _CATEGORY_VALUES:
+        return category_name(Category(value), display)
+    if name == "title_fr" and document:
+        if value is None and mark_english and record.get("title_en"):
+            return f"{record['title_en']} (en)"
+        return french_typography(value) if isinstance(value, str) else value
+    if name == "matched" and isinstance(value, Mapping):
+        field = str(value.get("field"))
+        return _matched_label(field, value.get("lang"), value.get("note"), display)
+    return value
+
+
+def _people_text(value: Any, decimal: str = ".") -> str:
+    """One cell for people: lists joined by `, `, mappings as compact JSON, null as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(_people_text(item, decimal) for item in value)
+    if isinstance(value, Mapping):
+        return _json(value)
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", decimal)
+    return str(value)
+
+
+def _title_columns(fields: Sequence[str]) -> bool:
+    """Whether the English title has a column of its own (then a missing French title is left
+    empty rather than replaced by the English one)."""
+    return "title_en" not in fields
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP's list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula, made text with a leading apostrophe."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def to_spreadsheet(records: Sequence[Record], fields: Sequence[str], display: Lang) -> str:
+    """CSV that French Excel and LibreOffice open right by double-click: UTF-8 with a byte-order
+    mark, `;` between cells, CRLF, decimal commas, headings and category names for people, and
+    every cell that a spreadsheet would run as a formula neutralised."""
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([heading(name, display) for name in fields])
+    for record in records:
+        values = (_people_value(record, name, display, document=False) for name in fields)
+        writer.writerow([neutralise(_people_text(value, ",")) for value in values])
+    return "\ufeff" + buffer.getvalue()
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])|&(?=#?\w+;)")
+
+
+def _md(text: str) -> str:
+    """Text that Markdown shows as written, on one line."""
+    escaped = _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+    return _one_line(escaped)
+
+
+def _md_cell(name: str, value: Any) -> str:
+    text = _people_text(value)
+    if name == "url" and text.startswith(("https://", "http://")) and not set("<> ") & set(text):
+        return f"<{text}>"
+    return _md(text)
+
+
+def to_markdown(records: Sequence[Record], fields: Sequence[str], display: Lang) -> str:
+    """A Markdown table (GitHub's and CommonMark's pipe tables) to paste into a document."""
+    mark = _title_columns(fields)
+    head = [_md(heading(name, display)) for name in fields]
+    rule = ["---:" if name == "number" else "---" for name in fields]
+    lines = ["| " + " | ".join(head) + " |", "| " + " | ".join(rule) + " |"]
+    for record in records:
+        cells = [_md_cell(n, _people_value(record, n, display, mark_english=mark)) for n in fields]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _section_title(record: Record, lang: Lang, display: Lang) -> str:
+    """`Fiche 8 · Économie sociale …`: a sheet's number and its title in the language asked."""
+    if lang is Lang.EN or not record.get("title_fr"):
+        title = str(record.get("title_en") or "")
+        title += "" if lang is Lang.EN else " (en)"
+    else:
+        title = french_typography(str(record["title_fr"]))
+    return f"{_say('sheet', display)} {record.get('number')} · {title}"
+
+
+def section_fields(lang: Lang) -> list[str]:
+    """What a sheet's section shows under its title when --fields is not given."""
+    other = {Lang.FR: [], Lang.EN: [], Lang.BOTH: ["title_en"]}[lang]
+    return ["category", *other, "url", "summary_fr"]
+
+
+def to_markdown_sections(
+    records: Sequence[Record], fields: Sequence[str], lang: Lang, display: Lang
+) -> str:
+    """A Markdown section per sheet: its number and title, then a line per field, the summary as
+    paragraphs."""
+    colon = f"{NNBSP}:" if display is Lang.FR else ":"
+    parts = []
+    for record in records:
+        lines = [f"## {_md(_section_title(record, lang, display))}", ""]
+        for name in fields:
+            value = _people_value(record, name, display, mark_english=False)
+            if name == "summary_fr" and value:
+                lines += ["", *(_md_paragraph(p) + "\n" for p in _paragraph_list(str(value)))]
+            elif value not in (None, "", [], {}):
+                lines.append(f"- **{_md(heading(name, display))}**{colon} {_md_cell(name, value)}")
+        parts.append("\n".join(lines).rstrip("\n") + "\n")
+    return "\n".join(parts)
+
+
+def _one_line(text: str) -> str:
+    """Line breaks and the spaces around them as one space (no-break spaces are kept)."""
+    return re.sub(r"[ \t]*[\r\n]+[ \t]*", " ", text).strip(" \t")
+
+
+def _paragraph_list(text: str) -> list[str]:
+    return [_one_line(block) for block in re.split(r"\n[ \t]*\n", text) if block.strip()]
+
+
+_MARKDOWN_BLOCK_START = re.compile(r"^(#|[-+]\s|\d+[.)]\s|>|=+\s*$)")
+
+
+def _md_paragraph(text: str) -> str:
+    escaped = _md(text)
+    return "\\" + escaped if _MARKDOWN_BLOCK_START.match(escaped) else escaped
+
+
+_HTML_STYLE = (
+    "body{font-family:system-ui,sans-serif;line-height:1.4;margin:2rem;color:#111;background:#fff}"
+    "table{border-collapse:collapse;margin:1rem 0}"
+    "th,td{border:1px solid #888;padding:.3rem .6rem;text-align:left;vertical-align:top}"
+    "thead th{background:#eee}td.number{text-align:right}a{color:#0645ad;overflow-wrap:anywhere}"
+    "@media print{body{margin:0}a{color:inherit}section{break-inside:avoid}}"
+)
+
+
+def _h(text: str) -> str:
+    """Text for an HTML page: shown as written, never read as markup."""
+    from html import escape
+
+    return escape(text, quote=False)
+
+
+def _html_cell(name: str, value: Any, lang_of: str | None = None) -> str:
+    from html import escape
+
+    text = _people_text(value)
+    where = f' lang="{lang_of}"' if lang_of and text else ""
+    css = ' class="number"' if name == "number" else ""
+    if name == "url" and text.startswith(("https://", "http://")):
+        return f'<td{css}{where}><a href="{escape(text)}">{_h(text)}</a></td>'
+    return f"<td{css}{where}>{_h(text)}</td>"
+
+
+def _cell_lang(record: Record, name: str) -> str | None:
+    """The language of a cell's text, for screen readers: titles and keywords say theirs."""
+    if name in ("title_fr", "summary_fr", "keywords_fr"):
+        return "fr" if record.get(name) is not None else "en"
+    return "en" if name in ("title_en", "keywords_en") else None
+
+
+def _html_page(title: str, body: list[str], display: Lang) -> str:
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            f'<html lang="{"fr" if display is Lang.FR else "en"}">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_h(title)}</title>",
+            f"<style>{_HTML_STYLE}</style>",
+            "</head>",
+            "<body>",
+            "<main>",
+            f"<h1>{_h(title)}</h1>",
+            *body,
+            "</main>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+
+
+def to_html(records: Sequence[Record], fields: Sequence[str], display: Lang, title: str) -> str:
+    """A standalone, printable HTML page holding a table of the records: UTF-8, no external
+    assets, every value escaped, links that work."""
+
+    mark = _title_columns(fields)
+    head = "".join(f'<th scope="col">{_h(heading(name, display))}</th>' for name in fields)
+    rows = [
+        "<tr>"
+        + "".join(
+            _html_cell(
+                name,
+                _people_value(record, name, display, mark_english=mark),
+                _cell_lang(record, name),
+            )
+            for name in fields
+        )
+        + "</tr>"
+        for record in records
+    ]
+    table = ["<table>", f"<thead><tr>{head}</tr></thead>", "<tbody>", *rows, "</tbody>", "</table>"]
+    return _html_page(title, table, display)
+
+
+def to_html_sections(
+    records: Sequence[Record], fields: Sequence[str], lang: Lang, display: Lang, title: str
+) -> str:
+    """A standalone HTML page with a section per sheet: its title, then a table of its fields,
+    the summary as paragraphs."""
+    from html import escape
+
+    body = []
+    for record in records:
+        anchor = f"sheet-{escape(str(record.get('number')))}"
+        name = _section_title(record, lang, display)
+        body += [f'<section aria-labelledby="{anchor}">', f'<h2 id="{anchor}">{_h(name)}</h2>']
+        body.append("<table><tbody>")
+        for field in fields:
+            value = _people_value(record, field, display, mark_english=False)
+            if value in (None, "", [], {}):
+                continue
+            label = f'<th scope="row">{_h(heading(field, display))}</th>'
+            if field == "summary_fr":
+                paras = "".join(f"<p>{_h(p)}</p>" for p in _paragraph_list(str(value)))
+                body.append(f'<tr>{label}<td lang="fr">{paras}</td></tr>')
+            else:
+                body.append(
+                    f"<tr>{label}{_html_cell(field, value, _cell_lang(record, field))}</tr>"
+                )
+        body += ["</tbody></table>", "</section>"]
+    return _html_page(title, body, display)
+
+
 def machine_output(
     records: Sequence[Record],
     fmt: Format,
     fields: Sequence[str] | None,
     *,
+    columns: Sequence[str] = DEFAULT_COLUMNS,
     single: bool = False,
     pretty: bool = False,
+    display: Lang = Lang.EN,
+    title: str = "",
 ) -> str:
-    """Records in a machine format; `single` prints one JSON object rather than an array, and
-    `pretty` indents JSON."""
-    chosen = select(records, fields)
-    columns = list(fields) if fields is not None else list(DEFAULT_COLUMNS)
+    """Records in any format but the table, generic over their fields: `fields` (or else
+    `columns`) are the columns of the row formats, Markdown, HTML and the spreadsheet, in the
+    display language for the last three; `single` prints one JSON object rather than an array,
+    `pretty` indents JSON; `title` heads an HTML page."""
+    chosen = list(fields) if fields is not None else list(columns)
+    if fmt is Format.MARKDOWN:
+        return to_markdown(records, chosen, display)
+    if fmt is Format.HTML:
+        return to_html(records, chosen, display, title)
+    if fmt is Format.SPREADSHEET:
+        return to_spreadsheet(records, chosen, display)
+    selected = select(records, fields)
     if fmt is Format.JSON:
-        return to_json(chosen[0] if single and chosen else chosen, pretty=pretty)
+        return to_json(selected[0] if single and selected else selected, pretty=pretty)
     if fmt is Format.JSONL:
-        return to_jsonl(chosen)
+        return to_jsonl(selected)
     if fmt is Format.CSV:
-        return to_csv(chosen, columns)
-    return to_tsv(chosen, columns, header=fmt is Format.TSV)
+        return to_csv(selected, chosen)
+    return to_tsv(selected, chosen, header=fmt is Format.TSV)
+
+
+def people_columns(lang: Lang) -> list[str]:
+    """The columns of a Markdown or HTML table of sheets: like a table's, titles per --lang."""
+    return ["number", "category", *_titles(lang), "url"]
 
 
 def safe_text(value: str) -> Text:
@@ -221,13 +559,17 @@ def safe_text(value: str) -> Text:
 
 
 def _title_cell(
-    text: str | None, spans: Sequence[tuple[int, int]] = (), missing: str | None = None
+    text: str | None,
+    spans: Sequence[tuple[int, int]] = (),
+    missing: str | None = None,
+    *,
+    french: bool = False,
 ) -> Text:
     from rich.text import Text
 
     if text is None:
         return Text(missing or "—", style="dim italic")
-    cell = safe_text(text)
+    cell = safe_text(french_typography(text) if french else text)
     for start, end in spans:
         cell.stylize("bold reverse", start, end)
     return cell
@@ -241,26 +583,28 @@ def sheets_table(
     sheets: Sequence[Sheet],
     lang: Lang,
     matches: Sequence[Match] | None = None,
+    display: Lang = Lang.EN,
 ) -> RenderableType:
-    """A table of sheets (or of search results, with their scores and highlighted words)."""
+    """A table of sheets (or of search results, with their scores and highlighted words), its
+    headings and category names in the display language."""
     from rich.table import Table
 
     table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
-    table.add_column("N°", justify="right", no_wrap=True)
+    table.add_column(heading("number", display), justify="right", no_wrap=True)
     if matches is not None:
-        table.add_column("Score", justify="right", no_wrap=True)
-    table.add_column("Category", no_wrap=True)
-    headers = {"title_fr": "Titre (fr)", "title_en": "Title (en)"}
+        table.add_column(heading("score", display), justify="right", no_wrap=True)
+    table.add_column(heading("category", display), no_wrap=True)
     for key in _titles(lang):
-        table.add_column(headers[key], ratio=1)
+        table.add_column(heading(key, display), ratio=1)
     if matches is not None:
-        table.add_column("Matched", style="dim", no_wrap=True)
+        table.add_column(heading("matched", display), style="dim", no_wrap=True)
     rows = matches if matches is not None else [None] * len(sheets)
+    missing = _say("no_french_title", display)
     for sheet, match in zip(sheets, rows, strict=True):
         cells: list[RenderableType] = [str(sheet.number)]
         if match is not None:
             cells.append(f"{match.score:g}")
-        cells.append(sheet.category.value)
+        cells.append(category_name(sheet.category, display))
         for key in _titles(lang):
             spans = match.highlights.get(key, ()) if match is not None else ()
             if key == "title_fr" and sheet.title_fr is None and lang is Lang.FR:
@@ -269,18 +613,21 @@ def sheets_table(
                 cell.append(" (en)", style="dim")
                 cells.append(cell)
             else:
-                cells.append(_title_cell(getattr(sheet, key), spans, NO_FRENCH_TITLE))
+                text = getattr(sheet, key)
+                cells.append(_title_cell(text, spans, missing, french=key == "title_fr"))
         if match is not None:
-            cells.append(safe_text(_matched_label(match)))
+            matched = match.matched
+            label = _matched_label(matched.field.value, matched.lang, matched.note, display)
+            cells.append(safe_text(label))
         table.add_row(*cells)
     return table
 
 
-def _matched_label(match: Match) -> str:
-    """`title (fr)`, and how the query was read when search says so."""
-    matched = match.matched
-    where = matched.field.value + (f" ({matched.lang})" if matched.lang else "")
-    return f"{where} · {matched.note}" if matched.note else where
+def _matched_label(field: str, lang: str | None, note: str | None, display: Lang) -> str:
+    """`title (fr)` (`titre (fr)` in French), and how the query was read when search says so."""
+    name = _say(field, display) if field in _WORDS else field
+    where = name + (f" ({lang})" if lang else "")
+    return f"{where} · {note}" if note else where
 
 
 def paragraphs(text: str) -> Text:
@@ -290,7 +637,9 @@ def paragraphs(text: str) -> Text:
     return Text("\n").join(safe_text(line) for line in text.splitlines())
 
 
-def sheets_tree(sheets: Sequence[Sheet], kit_name: str, edition: int, lang: Lang) -> RenderableType:
+def sheets_tree(
+    sheets: Sequence[Sheet], kit_name: str, edition: int, lang: Lang, display: Lang = Lang.EN
+) -> RenderableType:
     """The kit's structure: introduction, levers, thematic sheets."""
     from rich.text import Text
     from rich.tree import Tree
@@ -300,12 +649,12 @@ def sheets_tree(sheets: Sequence[Sheet], kit_name: str, edition: int, lang: Lang
         members = [sheet for sheet in sheets if sheet.category is category]
         if not members:
             continue
-        branch = tree.add(Text(CATEGORY_LABELS[category], style="bold"))
+        branch = tree.add(Text(_say(category.value, display), style="bold"))
         for sheet in members:
             title = sheet.title_en if lang is Lang.EN else sheet.title
             label = Text(f"{sheet.number:>2}  ")
-            label.append_text(safe_text(title))
-            if lang is Lang.FR and sheet.title_fr is None:
+            label.append_text(safe_text(french_typography(title) if sheet.title_fr else title))
+            if lang is not Lang.EN and sheet.title_fr is None:
                 label.append(" (en)", style="dim")
             if lang is Lang.BOTH and sheet.title_fr:
                 label.append_text(Text(" · ", style="dim"))
@@ -315,7 +664,19 @@ def sheets_tree(sheets: Sequence[Sheet], kit_name: str, edition: int, lang: Lang
     return tree
 
 
-def sheet_panel(sheet: Sheet, url: str, url_kind: UrlKind) -> RenderableType:
+def _link(url: str) -> Text:
+    """A URL as text that terminals with hyperlinks make clickable (a style built here, never
+    markup read from the catalogue)."""
+    from rich.style import Style
+
+    text = safe_text(url)
+    text.stylize(Style(link=url))
+    return text
+
+
+def sheet_panel(
+    sheet: Sheet, url: str, url_kind: UrlKind, display: Lang = Lang.EN
+) -> RenderableType:
     """Everything the catalogue knows about one sheet, for a person to read."""
     from rich.panel import Panel
     from rich.table import Table
@@ -330,30 +691,28 @@ def sheet_panel(sheet: Sheet, url: str, url_kind: UrlKind) -> RenderableType:
         if shown:
             grid.add_row(label, Text("\n").join(shown))
 
-    row("Category", CATEGORY_LABELS[sheet.category])
-    row("Titre (fr)", sheet.title_fr or Text(NO_FRENCH_TITLE, style="dim italic"))
-    row("Title (en)", sheet.title_en)
-    row("Résumé (fr)", paragraphs(sheet.summary_fr) if sheet.summary_fr else None)
-    row("Mots-clés (fr)", ", ".join(sheet.keywords_fr))
-    row("Keywords (en)", ", ".join(sheet.keywords_en))
-    row("Published", sheet.published)
-    kinds = {
-        UrlKind.SOCIOECO: "the sheet's socioeco.org page",
-        UrlKind.CITEGO: "the sheet's citego.org page",
-        UrlKind.SEARCH: "no page of its own is known: a socioeco.org search",
-    }
-    page = safe_text(url)
-    page.stylize(f"link {url}")
-    row("Page", page, Text(kinds[url_kind], style="dim"))
-    row("socioeco.org", sheet.links.socioeco)
-    row("citego.org", sheet.links.citego)
-    row("rtes.fr", sheet.links.rtes)
+    def say(field: str) -> str:
+        return heading(field, display)
+
+    missing = Text(_say("no_french_title", display), style="dim italic")
+    row(say("category"), category_name(sheet.category, display))
+    row(say("title_fr"), french_typography(sheet.title_fr) if sheet.title_fr else missing)
+    row(say("title_en"), sheet.title_en)
+    row(say("summary_fr"), paragraphs(sheet.summary_fr) if sheet.summary_fr else None)
+    row(say("keywords_fr"), ", ".join(sheet.keywords_fr))
+    row(say("keywords_en"), ", ".join(sheet.keywords_en))
+    row(say("published"), sheet.published)
+    kind = _say(f"page_{url_kind.value}", display)
+    row(say("url"), _link(url), Text(kind, style="dim"))
+    row("socioeco.org", _link(sheet.links.socioeco) if sheet.links.socioeco else None)
+    row("citego.org", _link(sheet.links.citego) if sheet.links.citego else None)
+    row("rtes.fr", _link(sheet.links.rtes) if sheet.links.rtes else None)
     row("PDF", sheet.links.pdf)
     by_source: dict[str, list[str]] = {}
     for name, source in sheet.field_sources.items():
         by_source.setdefault(source, []).append(name)
     row(
-        "Sources",
+        say("sources"),
         *(
             f"{source} ({', '.join(by_source.get(source, []))})".replace(" ()", "")
             for source in sheet.sources
@@ -361,7 +720,7 @@ def sheet_panel(sheet: Sheet, url: str, url_kind: UrlKind) -> RenderableType:
     )
     others = [source for source in by_source if source not in sheet.sources]
     row("", *(f"{source} ({', '.join(by_source[source])})" for source in others))
-    title = Text(f"Fiche {sheet.number}", style="bold")
+    title = Text(f"{_say('sheet', display)} {sheet.number}", style="bold")
     return Panel(grid, title=title, title_align="left", expand=True)
 
 
