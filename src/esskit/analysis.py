@@ -10,11 +10,13 @@
    share a stem in either language.
 
 Folding works character by character, so that folding a text and folding its parts give the same
-result; a fast path folds Latin-1 text at C speed with a byte table made from the same rule.
+result. A fast path folds at C speed the text that is Latin-1 once its other characters (`’`,
+`œ`) are folded, with a byte table made from the same rule; a test checks that both agree.
 """
 
 from __future__ import annotations
 
+import codecs
 import unicodedata
 from functools import cache
 from typing import Any
@@ -33,13 +35,21 @@ _LATIN1_MISS = 0
 """Marks, in the byte table, a Latin-1 character whose folding is not one Latin-1 character."""
 
 
-@cache
-def fold_char(char: str) -> str:
-    """One character, folded: its plain lower-case letters or digits, or a space."""
+def _fold_once(char: str) -> str:
     spelled = _SPELLINGS.get(char, char)
     decomposed = unicodedata.normalize("NFKD", spelled.casefold())
     letters = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     return "".join(c if c.isalnum() else " " for c in letters)
+
+
+@cache
+def fold_char(char: str) -> str:
+    """One character, folded: its plain lower-case letters or digits, or a space (folded again
+    until nothing changes: `ǿ` decomposes to `ø`, which is spelled `o`)."""
+    folded, previous = _fold_once(char), char
+    while folded != previous:
+        folded, previous = "".join(map(_fold_once, folded)), folded
+    return folded
 
 
 class _FoldMap(dict[int, str]):
@@ -65,13 +75,32 @@ def _tables(keep: str) -> tuple[_FoldMap, bytes]:
     return full, bytes(latin1)
 
 
+class _NotLatin1(ValueError):
+    """A character whose folding is not Latin-1 text."""
+
+
+def _fold_unencodable(error: UnicodeError) -> tuple[str, int]:
+    """Encoding error handler: characters beyond Latin-1, folded (`’` -> a space, `œ` -> `oe`),
+    when their folding is Latin-1 text."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    folded = "".join(map(fold_char, error.object[error.start : error.end]))
+    if not all(ord(char) < 256 for char in folded):
+        raise _NotLatin1
+    return folded, error.end
+
+
+codecs.register_error("esskit-fold", _fold_unencodable)
+
+
 def _fold(text: str, keep: str) -> str:
     full, latin1 = _tables(keep)
     try:
-        folded = text.encode("latin-1").translate(latin1)
-    except UnicodeEncodeError:
+        data = text.encode("latin-1", errors="esskit-fold")
+    except _NotLatin1:
         return text.translate(full)
-    if _LATIN1_MISS in folded:  # a character that folds to several letters, or to none
+    folded = data.translate(latin1)
+    if _LATIN1_MISS in folded:  # a Latin-1 character that folds to several letters, or to none
         return text.translate(full)
     return folded.decode("latin-1")
 

@@ -29,6 +29,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from functools import cached_property
+from itertools import accumulate, chain
+from operator import attrgetter
 from typing import NamedTuple
 
 from esskit.analysis import SEPARATORS, fold, fold_keeping_separators, stem, stop_words, words
@@ -88,8 +90,6 @@ LONGER_WORD = 0.8
 """A word that starts with the query's word (`mobil` -> `mobilite`)."""
 TYPO = 0.7
 """A word within a typo or two of the query's word (`vdlo` -> `velo`)."""
-PART_OF_ESS = 0.5
-"""`economie`, `social`, `solidaire` for ESS: a sheet that writes the name out in full."""
 
 MIN_COVER = 0.5
 """The share of the query's weight that a sheet must hold to be a match."""
@@ -118,7 +118,6 @@ _ESS_PHRASES = (
 _ESS = "ess"
 _ESS_WORDS = frozenset({"ess", "sse"})
 """The two acronyms, French and English: each query for one finds the other."""
-_ESS_PARTS = frozenset({"economie", "economy", "sociale", "social", "solidaire", "solidarity"})
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -290,15 +289,13 @@ class Block:
         self.lang = lang
         self.fields = [position for position, (_, of) in enumerate(_FIELDS) if of == lang]
         self.text = fold_keeping_separators(raw)
-        self.starts: list[int] = [0]
-        self.vocabulary: set[str] = set()
         lines = self.text.split(_SHEET_SEPARATOR)
+        self.starts = list(
+            accumulate(map(len, lines[:-1]), lambda at, size: at + size + 1, initial=0)
+        )
+        self.vocabulary: set[str] = set()
         for start in range(0, len(lines), 1_000):  # a thousand lines at a time: little memory
-            chunk = lines[start : start + 1_000]
-            self.vocabulary.update(" ".join(chunk).split())
-            for line in chunk:
-                self.starts.append(self.starts[-1] + len(line) + 1)
-        self.starts.pop()
+            self.vocabulary.update(" ".join(lines[start : start + 1_000]).split())
 
     @cached_property
     def _by_initial(self) -> dict[str, list[str]]:
@@ -323,9 +320,7 @@ class Block:
         (four letters or more)."""
         found: Words = {}
         if term.word in _ESS_WORDS:
-            found.update(dict.fromkeys(_ESS_PARTS & self.vocabulary, PART_OF_ESS))
-            found.update(dict.fromkeys(_ESS_WORDS & self.vocabulary, EXACT))
-            return found
+            return dict.fromkeys(_ESS_WORDS & self.vocabulary, EXACT)
         if term.word in self.vocabulary:
             found[term.word] = EXACT
         if term.entries or term.word.isdigit():  # `REP` must not find `repas`, which stems alike
@@ -368,17 +363,17 @@ class Block:
             ):
                 line = bisect_right(self.starts, position) - 1
                 line_start = self.starts[line]
-                field_start = text.rfind(_FIELD_SEPARATOR, line_start, position) + 1 or line_start
-                yield Hit(
-                    line,
-                    self.fields[text.count(_FIELD_SEPARATOR, line_start, position)],
-                    text.count(_KEYWORD_SEPARATOR, field_start, position),
-                    word,
-                )
+                field_at = self.fields[text.count(_FIELD_SEPARATOR, line_start, position)]
+                part = 0
+                if _FIELDS[field_at][0] in _LISTS:
+                    field_start = text.rfind(_FIELD_SEPARATOR, line_start, position) + 1
+                    part = text.count(_KEYWORD_SEPARATOR, field_start or line_start, position)
+                yield Hit(line, field_at, part, word)
             position = text.find(word, end)
 
 
 _BOUNDARIES = frozenset(" " + SEPARATORS)
+_LISTS = (Field.KEYWORDS, Field.GLOSSARY)
 
 
 class Index:
@@ -402,34 +397,39 @@ class Index:
     def _lines(self) -> tuple[str, str] | None:
         """The sheets' French and English text, a line a sheet, or None when a text holds a
         separator and would shift what follows it. (Spelled out: it runs for every sheet.)"""
-        glossary = {
-            number: (
-                _KEYWORD_SEPARATOR.join(entry.fr for entry in entries),
-                _KEYWORD_SEPARATOR.join(entry.en or "" for entry in entries),
-            )
-            for number, entries in self.glossary.items()
+        sheets, glue = self.sheets, _KEYWORD_SEPARATOR.join
+        french_entries = {n: glue(e.fr for e in entries) for n, entries in self.glossary.items()}
+        english_entries = {
+            n: glue(e.en or "" for e in entries) for n, entries in self.glossary.items()
         }
-        items = 2 * sum(len(entries) - 1 for entries in self.glossary.values())
-        french, english = [], []
-        none = ("", "")
-        for sheet in self.sheets:
-            words_fr, words_en = sheet.keywords_fr, sheet.keywords_en
-            items += len(words_fr) + len(words_en) - (1 if words_fr else 0) - (1 if words_en else 0)
-            summary = sheet.summary_fr.replace("\n", " ") if sheet.summary_fr else ""
-            entries_fr, entries_en = glossary.get(sheet.number, none)
-            keywords_fr = _KEYWORD_SEPARATOR.join(words_fr)
-            keywords_en = _KEYWORD_SEPARATOR.join(words_en)
-            french.append(f"{sheet.title_fr or ''}\t{keywords_fr}\t{entries_fr}\t{summary}")
-            english.append(f"{sheet.title_en}\t{keywords_en}\t{entries_en}")
-        raw = (_SHEET_SEPARATOR.join(french), _SHEET_SEPARATOR.join(english))
-        lines = max(0, len(self.sheets) - 1)
-        fields = len(_FIELDS) * len(self.sheets) - 2 * len(self.sheets)
-        counts = (
-            sum(text.count(_SHEET_SEPARATOR) for text in raw) == 2 * lines,
-            sum(text.count(_FIELD_SEPARATOR) for text in raw) == fields,
-            sum(text.count(_KEYWORD_SEPARATOR) for text in raw) == items,
+        french = _SHEET_SEPARATOR.join(
+            [
+                f"{s.title_fr or ''}\t{glue(s.keywords_fr)}\t{french_entries.get(s.number, '')}"
+                f"\t{s.summary_fr.replace(_SHEET_SEPARATOR, ' ') if s.summary_fr else ''}"
+                for s in sheets
+            ]
         )
-        return raw if all(counts) else None
+        english = _SHEET_SEPARATOR.join(
+            [
+                f"{s.title_en}\t{glue(s.keywords_en)}\t{english_entries.get(s.number, '')}"
+                for s in sheets
+            ]
+        )
+        # separators the texts would add to those of the lines: none in a validated catalogue
+        lists = [
+            *map(attrgetter("keywords_fr"), sheets),
+            *map(attrgetter("keywords_en"), sheets),
+            *self.glossary.values(),
+            *self.glossary.values(),
+        ]
+        expected = {
+            _SHEET_SEPARATOR: 2 * max(0, len(sheets) - 1),
+            _FIELD_SEPARATOR: (len(_FIELDS) - len(LANGUAGES)) * len(sheets),
+            _KEYWORD_SEPARATOR: sum(map(len, lists)) - sum(map(bool, lists)),
+        }
+        if any(french.count(m) + english.count(m) != n for m, n in expected.items()):
+            return None
+        return french, english
 
     def _clean_lines(self) -> tuple[str, str]:
         """The same text as `_lines`, with separators inside texts read as spaces."""
@@ -498,14 +498,18 @@ def _rarity(holders: int, total: int) -> float:
     return math.log(1 + (total - holders + 0.5) / (holders + 0.5))
 
 
-@dataclass
+@dataclass(slots=True)
 class Evidence:
-    """What one sheet holds of the query: per term, per field, the quality of each word found;
-    and per item (a title, keyword, glossary entry or summary), the best quality of each term."""
+    """What one sheet holds of the query: per term and field, the summed and the best quality of
+    the words found; per item (a title, keyword, glossary entry or summary), the best quality of
+    each term in it."""
 
     sheet: int
     terms: dict[int, dict[int, list[float]]] = field(default_factory=dict)
     items: dict[tuple[int, int], dict[int, float]] = field(default_factory=dict)
+
+
+_FIELD_LANGS = tuple(lang for _, lang in _FIELDS)
 
 
 def collect(hits: Iterable[Hit], answers: Sequence[Answers]) -> dict[int, Evidence]:
@@ -516,14 +520,21 @@ def collect(hits: Iterable[Hit], answers: Sequence[Answers]) -> dict[int, Eviden
             for word, quality in words_of_lang.items():
                 owners.setdefault((lang, word), []).append((term, quality))
     evidence: dict[int, Evidence] = {}
-    for hit in hits:
-        sheet = evidence.get(hit.sheet)
+    for sheet_at, field_at, part, word in hits:
+        sheet = evidence.get(sheet_at)
         if sheet is None:
-            sheet = evidence[hit.sheet] = Evidence(hit.sheet)
-        for term, quality in owners[_FIELDS[hit.field][1], hit.word]:
-            sheet.terms.setdefault(term, {}).setdefault(hit.field, []).append(quality)
-            item = sheet.items.setdefault((hit.field, hit.part), {})
-            item[term] = max(item.get(term, 0.0), quality)
+            sheet = evidence[sheet_at] = Evidence(sheet_at)
+        item = sheet.items.setdefault((field_at, part), {})
+        for term, quality in owners[_FIELD_LANGS[field_at], word]:
+            fields = sheet.terms.setdefault(term, {})
+            tally = fields.get(field_at)
+            if tally is None:
+                fields[field_at] = [quality, quality]
+            else:
+                tally[0] += quality
+                tally[1] = max(tally[1], quality)
+            if quality > item.get(term, 0.0):
+                item[term] = quality
     return evidence
 
 
@@ -533,23 +544,37 @@ def _cover(evidence: Evidence, rarity: Sequence[float]) -> float:
     held = 0.0
     for term, fields in evidence.terms.items():
         held += rarity[term] * max(
-            max(qualities) * (SUMMARY_COVER if _FIELDS[f][0] is Field.SUMMARY else 1.0)
-            for f, qualities in fields.items()
+            best * (SUMMARY_COVER if _FIELDS[at][0] is Field.SUMMARY else 1.0)
+            for at, (_, best) in fields.items()
         )
     return held / sum(rarity)
 
 
-def _bm25f(evidence: Evidence, lengths: Sequence[int], rarity: Sequence[float]) -> float:
+def _length(index: Index, sheet: Sheet, position: int) -> int:
+    """The characters of one field of a sheet (spelled out: it runs for every match)."""
+    kind, lang = _FIELDS[position]
+    if kind is Field.TITLE:
+        return len((sheet.title_fr or "") if lang == "fr" else sheet.title_en)
+    if kind is Field.KEYWORDS:
+        return sum(map(len, sheet.keywords_fr if lang == "fr" else sheet.keywords_en))
+    if kind is Field.SUMMARY:
+        return len(sheet.summary_fr or "")
+    return sum(map(len, index.segments(sheet)[position]))
+
+
+def _bm25f(index: Index, evidence: Evidence, rarity: Sequence[float]) -> float:
     """BM25F: per term, its words' qualities summed in each field, each field weighted and its
-    length weighed against a typical one, saturated, times the term's rarity."""
+    length weighed against a typical one, saturated, times the term's rarity; plus the query's
+    words that stand together in one title, keyword or entry."""
+    sheet = index.sheets[evidence.sheet]
     total = 0.0
     for term, fields in evidence.terms.items():
         frequency = 0.0
-        for position, qualities in fields.items():
+        for position, (summed, _) in fields.items():
             kind = _FIELDS[position][0]
             effect = LENGTH_EFFECT[kind]
-            norm = 1 - effect + effect * lengths[position] / TYPICAL_LENGTH[kind]
-            frequency += FIELD_WEIGHTS[kind] * sum(qualities) / norm
+            norm = 1 - effect + effect * _length(index, sheet, position) / TYPICAL_LENGTH[kind]
+            frequency += FIELD_WEIGHTS[kind] * summed / norm
         total += rarity[term] * frequency * (SATURATION + 1) / (frequency + SATURATION)
     together = [
         sum(rarity[term] for term in terms)
@@ -564,13 +589,18 @@ def _holds_phrase(
 ) -> bool:
     """Whether a title, keyword or glossary entry that holds every term holds the query's words
     in order (its stop words too; a word that answers a term stands for it)."""
+    whole = [
+        (position, part)
+        for (position, part), terms in evidence.items.items()
+        if _FIELDS[position][0] is not Field.SUMMARY and len(terms) == len(query.terms)
+    ]
+    if not whole or len(query.phrase) == 1:  # one word: holding it is holding the phrase
+        return bool(whole)
     by_word = {term.word: answers[i] for i, term in enumerate(query.terms)}
     segments = index.segments(index.sheets[evidence.sheet])
     size = len(query.phrase)
-    for (position, part), terms in evidence.items.items():
-        kind, lang = _FIELDS[position]
-        if kind is Field.SUMMARY or len(terms) < len(query.terms):
-            continue
+    for position, part in whole:
+        lang = _FIELDS[position][1]
         said = [
             w
             for w in _merge_ess(fold(segments[position][part])).split()
@@ -598,25 +628,21 @@ def score(
 ) -> list[Scored]:
     """The sheets whose words weigh enough of the query, with their BM25F scores and tiers."""
     found = collect(hits, answers)
-    total = len(index.sheets)
-    rarity = [
-        _rarity(sum(1 for sheet in found.values() if term in sheet.terms), total)
-        for term in range(len(query.terms))
-    ]
-    least = LOOSE_COVER if query.loose else MIN_COVER
-    scored = []
+    holders = [0] * len(query.terms)
     for evidence in found.values():
-        if _cover(evidence, rarity) < least:
-            continue
-        segments = index.segments(index.sheets[evidence.sheet])
-        lengths = [sum(map(len, texts)) for texts in segments]
-        phrase = _holds_phrase(index, query, answers, evidence)
-        scored.append(
-            Scored(
-                _bm25f(evidence, lengths, rarity), Tier.PHRASE if phrase else Tier.WORDS, evidence
-            )
+        for term in evidence.terms:
+            holders[term] += 1
+    rarity = [_rarity(count, len(index.sheets)) for count in holders]
+    least = LOOSE_COVER if query.loose else MIN_COVER
+    return [
+        Scored(
+            _bm25f(index, evidence, rarity),
+            Tier.PHRASE if _holds_phrase(index, query, answers, evidence) else Tier.WORDS,
+            evidence,
         )
-    return scored
+        for evidence in found.values()
+        if _cover(evidence, rarity) >= least
+    ]
 
 
 # ----------------------------------------------------------------------------- 4. rank
@@ -773,7 +799,7 @@ def find(
     index = index_for(sheets, glossary)
     answers = [index.answers(term, loose) for term in parsed.terms]
     places = gather_every_sheet(index, answers) if every_sheet else gather(index, answers)
-    hits = [*places, *_acronym_hits(index, parsed)]
+    hits = chain(places, _acronym_hits(index, parsed))
     ranked = rank(index, score(index, parsed, answers, hits))
     return [explain(index, parsed, answers, shown, item) for shown, item in ranked[:limit]]
 
