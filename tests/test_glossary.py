@@ -12,8 +12,8 @@ import pytest
 from helpers import one_line_error
 from typer.testing import CliRunner
 
-from esskit.models import Catalogue
 from esskit.cli import app
+from esskit.models import Catalogue
 from esskit.render import GLOSSARY_FIELDS
 from esskit.search import look_up
 
@@ -115,3 +115,31 @@ def test_installed_glossary_and_acronym_search(run: Run) -> None:
     assert listed.returncode == 0 and json.loads(listed.stdout)[0]["sheets"][0] == 7
     found = run("search", "SPASER", "--format", "plain", "--limit", "1")
     assert found.returncode == 0 and found.stdout.split("\t")[0] == "7"
+
+
+def test_glossary_exports_for_people_parse_back(runner: CliRunner) -> None:
+    from html.parser import HTMLParser
+
+    markdown = runner.invoke(app, ["glossary", "PAT", "-f", "markdown", "--lang", "fr"]).stdout
+    rows = [line.strip("|").split("|") for line in markdown.splitlines()]
+    assert [cell.strip() for cell in rows[0]] == ["Sigle", "Français", "Anglais", "Fiches"]
+    assert [cell.strip() for cell in rows[2]] == ["PAT", "projet alimentaire territorial", "", "8"]
+
+    class Cells(HTMLParser):
+        cells: list[str] = []
+
+        def handle_data(self, data: str) -> None:
+            if data.strip():
+                self.cells.append(data.strip())
+
+    page = Cells()
+    page.feed(runner.invoke(app, ["glossary", "PAT", "-f", "html"]).stdout)
+    assert "projet alimentaire territorial" in page.cells and "glossary" in page.cells[0]
+
+    sheet = runner.invoke(app, ["glossary", "PAT", "-f", "spreadsheet"]).stdout_bytes
+    text = sheet.decode("utf-8-sig")
+    assert sheet.startswith(b"\xef\xbb\xbf")
+    assert list(csv.reader(io.StringIO(text), delimiter=";"))[1][:2] == [
+        "PAT",
+        "projet alimentaire territorial",
+    ]

@@ -799,6 +799,7 @@ def glossary(
     fmt: FormatOption = None,
     as_json: JsonOption = False,
     fields: FieldsOption = None,
+    lang: LangOption = None,
     catalogue: CatalogueOption = None,
 ) -> None:
     """List the acronyms of the field with their official expansions and the sheets they lead to.
@@ -824,13 +825,17 @@ def glossary(
                 _emit("[]\n")
             _stderr(f"no glossary entry for {term[:60]!r}")
             raise typer.Exit(NOTHING_FOUND)
+    display = _languages(lang)[1]
     if output is Format.TABLE:
         from esskit.render import glossary_table
 
-        _emit_rich(glossary_table(entries))
+        _emit_rich(glossary_table(entries, display))
     else:
         records = [glossary_record(entry) for entry in entries]
-        _emit_records(records, output, selected or list(GLOSSARY_FIELDS))
+        title = _page_title(loaded, "glossaire" if display is Lang.FR else "glossary")
+        _emit_records(
+            records, output, selected, columns=GLOSSARY_FIELDS, display=display, title=title
+        )
 
 
 @app.command(

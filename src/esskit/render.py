@@ -739,18 +739,20 @@ def glossary_record(entry: GlossaryEntry) -> Record:
     return {"term": entry.term, "fr": entry.fr, "en": entry.en, "sheets": list(entry.sheets)}
 
 
-def glossary_table(entries: Sequence[GlossaryEntry]) -> RenderableType:
+def glossary_table(entries: Sequence[GlossaryEntry], display: Lang = Lang.EN) -> RenderableType:
     """The glossary for a person: each term, its expansions and the sheets it leads to."""
     from rich.table import Table
 
     table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
-    table.add_column("Sigle · Term", no_wrap=True, style="bold")
-    table.add_column("Expansion", ratio=1)
-    table.add_column("Sheets", no_wrap=True)
+    table.add_column(heading("term", display), no_wrap=True, style="bold")
+    table.add_column(heading("fr", display), ratio=2)
+    table.add_column(heading("en", display), ratio=1, style="dim")
+    table.add_column(heading("sheets", display), no_wrap=True)
     for entry in entries:
-        expansion = safe_text(entry.fr)
-        if entry.en:
-            expansion.append_text(safe_text(f" · {entry.en}"))
-            expansion.stylize("dim", len(entry.fr))
-        table.add_row(safe_text(entry.term), expansion, ", ".join(map(str, entry.sheets)))
+        table.add_row(
+            safe_text(entry.term),
+            safe_text(entry.fr),
+            safe_text(entry.en or ""),
+            ", ".join(map(str, entry.sheets)),
+        )
     return table
