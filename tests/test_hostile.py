@@ -598,3 +598,194 @@ def test_finding_22_a_long_number_is_far_beyond_and_a_negative_one_is_not_a_numb
     assert len(far.stderr) < 200
     negative = runner.invoke(app, ["show", "-3"])
     assert negative.exit_code == 2 and "'-3' is not a sheet number" in negative.stderr
+
+
+def _clean_env(**changes: str) -> dict[str, str]:
+    """The environment without esskit's variables, plus `changes`."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ESSKIT_")}
+    return {**base, "PYTHONIOENCODING": "utf-8", **changes}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("browser", ['"x %s', "'", "x %s %s'"])
+def test_finding_6_a_browser_that_cannot_start_prints_the_address(browser: str) -> None:
+    result = subprocess.run(
+        [*esskit_command(), "open", "13"],
+        capture_output=True,
+        text=True,
+        env=_clean_env(BROWSER=browser),
+        check=False,
+    )
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert result.stdout == "https://www.citego.org/bdf_fiche-document-2590_fr.html\n"
+    assert "no browser could be started" in result.stderr and "bug" not in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "-f", "table"],
+        ["list", "--tree"],
+        ["show", "13", "-f", "table"],
+        ["search", "foncier", "-f", "table"],
+        ["list", "-f", "plain"],
+        ["list", "--json"],
+        ["list", "-f", "jsonl"],
+        ["list", "-f", "csv"],
+        ["glossary", "-f", "table"],
+    ],
+    ids=" ".join,
+)
+def test_finding_7_a_closed_pipe_exits_0_quietly_in_every_format(args: list[str]) -> None:
+    # the reader is gone before esskit writes a byte
+    process = subprocess.Popen(
+        [*esskit_command(), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_clean_env(COLUMNS="100"),
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    errors = process.stderr.read()
+    assert (process.wait(timeout=30), errors) == (0, b"")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [["list"], ["list", "--json"], ["list", "-f", "table"], ["show", "13"], ["--version"]],
+    ids=" ".join,
+)
+def test_finding_8_a_full_disk_is_one_line_and_exit_2(args: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [*esskit_command(), *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_clean_env(),
+            check=False,
+        )
+    assert result.returncode == 2
+    assert result.stderr == "esskit: cannot write the output: No space left on device\n"
+
+
+@pytest.mark.parametrize("columns", ["10000000", "501", "9" * 5000])
+def test_finding_11_wide_columns_are_clamped_to_500(runner: CliRunner, columns: str) -> None:
+    env = {"COLUMNS": columns, "LINES": "9" * 5000}  # Rich would read LINES too
+    result = runner.invoke(app, ["show", "13", "-f", "table"], env=env)
+    widths = {len(line) for line in result.stdout.splitlines()}
+    assert result.exit_code == 0 and max(widths) <= 500
+
+
+@pytest.mark.parametrize("columns", ["0", "1", "19", "-5", "abc", ""])
+def test_finding_21_narrow_or_odd_columns_fall_back_to_80(runner: CliRunner, columns: str) -> None:
+    result = runner.invoke(app, ["list", "-f", "table"], env={"COLUMNS": columns})
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0 and len(lines) > 25
+    assert max(len(line) for line in lines) == 80
+
+
+def test_finding_13_big_tables_and_trees_are_refused_with_advice(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from esskit import cli
+
+    monkeypatch.setattr(cli, "MAX_TABLE_ROWS", 9)
+    for args in (["list", "-f", "table"], ["list", "--tree"], ["search", "ESS", "-f", "table"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and one_line_error(result.stderr), args
+        assert "too many to draw" in result.stderr and "--format plain" in result.stderr
+        assert result.stdout == ""
+    small = runner.invoke(app, ["list", "-f", "table", "--category", "intro"])
+    assert small.exit_code == 0 and "Pour inscrire" in small.stdout
+
+
+def test_finding_13_twenty_thousand_sheets_list_in_every_machine_format(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    sheets = [{"number": n, "category": "lever", "title_en": f"Sheet {n}"} for n in range(20_000)]
+    path = write_catalogue(tmp_path / "big.json", sheets)
+    result = runner.invoke(app, ["list", "--json", "-c", str(path)])
+    assert [s["number"] for s in json.loads(result.stdout)] == list(range(20_000))
+    table = runner.invoke(app, ["list", "-f", "table", "-c", str(path)])
+    assert table.exit_code == 2 and "20,000 rows are too many" in table.stderr
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "tsv", "plain"])
+@pytest.mark.parametrize("pretty", [False, True], ids=["piped", "terminal"])
+def test_finding_13_output_written_in_chunks_is_the_same_as_whole(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, fmt: str, pretty: bool
+) -> None:
+    from esskit import cli
+
+    monkeypatch.setattr(cli, "_stdout_is_terminal", lambda: pretty)
+    whole = runner.invoke(app, ["list", "-f", fmt])
+    for size in (1, 2, 7, 24, 25):
+        monkeypatch.setattr(cli, "_CHUNK", size)
+        chunked = runner.invoke(app, ["list", "-f", fmt])
+        assert chunked.stdout == whole.stdout, size
+    assert whole.exit_code == 0 and len(whole.stdout) > 1000
+    if fmt == "json":
+        assert len(json.loads(whole.stdout)) == 25
+
+
+@pytest.mark.slow
+def test_finding_19_completion_that_cannot_be_written_is_one_line() -> None:
+    result = subprocess.run(
+        [*esskit_command(), "--install-completion"],
+        capture_output=True,
+        text=True,
+        env=_clean_env(HOME="/proc/self", SHELL="/bin/bash"),
+        check=False,
+    )
+    assert result.returncode == 2 and one_line_error(result.stderr)
+    assert "bug" not in result.stderr and "/proc/self/" in result.stderr
+
+
+def test_finding_20_a_category_with_no_sheet_is_nothing_found(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = write_catalogue(
+        tmp_path / "c.json", [{"number": 0, "category": "intro", "title_en": "A"}]
+    )
+    for fmt in ("json", "plain", "csv", "table"):
+        result = runner.invoke(app, ["list", "--category", "lever", "-f", fmt, "-c", str(path)])
+        assert result.exit_code == 1 and one_line_error(result.stderr)
+        assert result.stdout == ("[]\n" if fmt == "json" else "")
+    tree = runner.invoke(app, ["list", "--category", "levier", "--tree", "-c", str(path)])
+    assert tree.exit_code == 1 and "no sheet is in category lever" in tree.stderr
+
+
+@pytest.mark.slow
+def test_finding_22_json_under_an_ascii_stdout_is_escaped_not_lost() -> None:
+    title = cat.load().sheets[13].title_fr
+    assert title is not None and not title.isascii()
+    readers: dict[str, Callable[[bytes], Any]] = {
+        "show 13 --json": json.loads,
+        "list --json": lambda out: json.loads(out)[13],
+        "list -f jsonl": lambda out: json.loads(out.splitlines()[13]),
+    }
+    for args, read in readers.items():
+        result = subprocess.run(
+            [*esskit_command(), *args.split()],
+            capture_output=True,
+            env=_clean_env(PYTHONIOENCODING="ascii"),
+            check=False,
+        )
+        assert result.returncode == 0 and result.stderr == b"" and result.stdout.isascii()
+        assert read(result.stdout)["title_fr"] == title, args
+
+
+@pytest.mark.slow
+def test_finding_22_text_under_an_ascii_stdout_says_what_is_lost() -> None:
+    result = subprocess.run(
+        [*esskit_command(), "show", "13", "-f", "plain"],
+        capture_output=True,
+        env=_clean_env(PYTHONIOENCODING="ascii"),
+        check=False,
+    )
+    assert result.returncode == 0 and b"?" in result.stdout
+    assert b"cannot write every character" in result.stderr

@@ -5,8 +5,10 @@ Exit codes: 0 found, 1 nothing found, 2 usage or data error (130 when interrupte
 
 import gc
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
@@ -69,6 +71,9 @@ class _Group(TyperGroup):
                 hint = f" (see '{context.command_path} --help')" if context is not None else ""
                 message = exc.format_message().replace("\n", " ").replace("Value error, ", "")
                 _stderr(message + hint)
+        except OSError as exc:  # the system refused something (a file completion would write)
+            _stderr(_os_problem(exc))
+            code = USAGE_ERROR
         except Exception as exc:  # a bug: say so in one line, or show it all when debugging
             if _debugging():
                 raise
@@ -81,8 +86,7 @@ class _Group(TyperGroup):
             code = result if isinstance(result, int) else FOUND
         if not standalone_mode:
             return code
-        _flush_quietly()
-        sys.exit(code)
+        sys.exit(_flush_quietly(code))
 
 
 def _flags_take_no_value(params: Sequence[Any]) -> None:
@@ -150,12 +154,27 @@ def _stderr(message: str) -> None:
         pass
 
 
-def _flush_quietly() -> None:
-    """Flush stdout; if the reader has gone (`| head -1`), end quietly instead of failing."""
+def _os_problem(exc: OSError) -> str:
+    """An error of the system as one line: what it said, and about which file."""
+    name = getattr(exc, "filename", None)
+    about = f": {cat.shown(os.fsdecode(name), 200)}" if isinstance(name, str | bytes) else ""
+    return f"{exc.strerror or type(exc).__name__}{about}"
+
+
+def _flush_quietly(code: int) -> int:
+    """Flush stdout and return the exit code: unchanged when the reader has gone (`| head -1`),
+    an error when the output could not be written."""
     try:
         sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
+    except BrokenPipeError:
         _silence_stdout()
+    except ValueError:  # stdout was closed
+        pass
+    except OSError as exc:
+        _silence_stdout()
+        _stderr(f"cannot write the output: {_os_problem(exc)}")
+        return USAGE_ERROR
+    return code
 
 
 def _silence_stdout() -> None:
@@ -166,27 +185,102 @@ def _silence_stdout() -> None:
         pass
 
 
-def _emit(text: str) -> None:
-    """Write text to stdout once; a closed pipe ends the command quietly with success."""
+def _output_failed(exc: OSError) -> NoReturn:
+    """A closed pipe ends the command quietly with success (the reader has what it wanted);
+    any other failure to write (a full disk, an I/O error) is a one-line error."""
+    _silence_stdout()  # what is still buffered would fail again at exit
+    if isinstance(exc, BrokenPipeError):
+        raise typer.Exit(FOUND)
+    fail(f"cannot write the output: {_os_problem(exc)}")
+
+
+def _emit(text: str, *, json_text: bool = False) -> None:
+    """Write text to stdout; JSON in ASCII escapes when stdout's encoding cannot hold it."""
+    text = _encodable(text, json_text)
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
-    except BrokenPipeError:
-        _silence_stdout()
-        raise typer.Exit(FOUND) from None
+    except OSError as exc:
+        _output_failed(exc)
+
+
+def _encodable(text: str, json_text: bool) -> str:
+    """The text, made writable to stdout: JSON with `\\u00e9` escapes for what stdout's encoding
+    cannot write, other text as it is with a warning that those characters will show as `?`."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    if text.isascii() or encoding.lower().replace("-", "").replace("_", "") == "utf8":
+        return text
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        if json_text:
+            return _NON_ASCII.sub(_json_escape, text)
+        _stderr(
+            f"the output's encoding ({encoding}) cannot write every character: they are written "
+            "as '?' (PYTHONIOENCODING=utf-8 keeps them)"
+        )
+    except LookupError:
+        pass
+    return text
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _json_escape(match: "re.Match[str]") -> str:
+    """A character as JSON escapes it (in two UTF-16 halves beyond the first 65 536)."""
+    units = match[0].encode("utf-16-be")
+    return "".join(f"\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2))
+
+
+MAX_TABLE_ROWS = 5_000
+"""Most rows drawn as a table or a tree: Rich lays a table out whole, which takes minutes for
+a hundred thousand rows. Beyond, the command refuses and says which formats to use."""
+
+MAX_WIDTH, MIN_WIDTH, DEFAULT_WIDTH = 500, 20, 80
+"""Widths for tables: at most 500 columns (ten million would take minutes and gigabytes), and
+80 when COLUMNS or the terminal gives fewer than 20 (0 would draw nothing)."""
+
+
+def _width() -> int:
+    """Columns for a table: COLUMNS, else the terminal's, within MIN_WIDTH and MAX_WIDTH."""
+    text = os.environ.get("COLUMNS", "").strip()
+    columns = int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
+    if columns == 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = DEFAULT_WIDTH
+    return DEFAULT_WIDTH if columns < MIN_WIDTH else min(columns, MAX_WIDTH)
+
+
+def _table_rows(count: int) -> None:
+    """Refuse to draw more than MAX_TABLE_ROWS rows, saying what to use instead."""
+    if count > MAX_TABLE_ROWS:
+        fail(
+            f"{count:,} rows are too many to draw as a table or a tree (at most "
+            f"{MAX_TABLE_ROWS:,}): use --format plain, csv or --json, or choose fewer sheets"
+        )
 
 
 def _emit_rich(renderable: "RenderableType") -> None:
     """Draw a Rich renderable on stdout (colour per NO_COLOR, FORCE_COLOR, TERM)."""
     from rich.console import Console
 
-    console = Console(highlight=False, soft_wrap=False, emoji=False)
+    # Both sizes given, so that Rich reads neither COLUMNS nor LINES itself (a height a table
+    # never uses: Rich would parse a LINES of 5 000 digits and fail).
+    console = Console(highlight=False, soft_wrap=False, emoji=False, width=_width(), height=25)
+    console.on_broken_pipe = _pipe_closed  # type: ignore[method-assign]
     try:
         console.print(renderable)
         sys.stdout.flush()
-    except BrokenPipeError:
-        _silence_stdout()
-        raise typer.Exit(FOUND) from None
+    except OSError as exc:
+        _output_failed(exc)
+
+
+def _pipe_closed() -> None:
+    """For Rich, which otherwise exits 1 when the reader has gone."""
+    raise BrokenPipeError
 
 
 def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
@@ -263,8 +357,13 @@ def _fields(spec: str | None, available: Sequence[str]) -> list[str] | None:
         fail(str(exc))
 
 
+_CHUNK = 1_000
+"""Records formatted and written at a time, so that the output of a large catalogue is never
+held whole, let alone twice."""
+
+
 def _emit_records(
-    records: list[dict[str, Any]],
+    records: Iterable[dict[str, Any]],
     output: Format,
     fields: Sequence[str] | None,
     *,
@@ -274,19 +373,58 @@ def _emit_records(
     title: str = "",
 ) -> None:
     """Print records in any format but the table; JSON is indented for a person at a terminal,
-    on one line for scripts."""
-    _emit(
-        machine_output(
-            records,
+    on one line for scripts. The formats made of records one after another are written _CHUNK
+    records at a time."""
+    pretty = _stdout_is_terminal()
+    json_text = output in (Format.JSON, Format.JSONL)
+
+    def text(chunk: list[dict[str, Any]], one: bool = False) -> str:
+        return machine_output(
+            chunk,
             output,
             fields,
             columns=columns,
-            single=single,
-            pretty=sys.stdout.isatty(),
+            single=one,
+            pretty=pretty,
             display=display,
             title=title,
         )
-    )
+
+    if single or output not in _CHUNKED:
+        _emit(text(list(records), single), json_text=json_text)
+        return
+    items = iter(records)
+    chunk, first = list(islice(items, _CHUNK)), True
+    while True:
+        following = list(islice(items, _CHUNK)) if len(chunk) == _CHUNK else []
+        piece = text(chunk)
+        if not (first and not following):
+            piece = _piece(piece, output, first=first, last=not following, pretty=pretty)
+        _emit(piece, json_text=json_text)
+        if not following:
+            return
+        chunk, first = following, False
+
+
+_CHUNKED = (Format.JSON, Format.JSONL, Format.CSV, Format.TSV, Format.PLAIN)
+"""The formats written in chunks: the others (HTML, Markdown, spreadsheet) are one document."""
+
+
+def _piece(text: str, output: Format, *, first: bool, last: bool, pretty: bool) -> str:
+    """One chunk's output as a piece of the whole: a JSON array's items between the brackets
+    the first and last chunks write, the rows of CSV and TSV without the header again."""
+    if output is Format.JSON:
+        body = text.rstrip("\n")
+        items = body[2:-2] if pretty else body[1:-1]  # inside "[\n" and "\n]", or "[" and "]"
+        start = ("[\n" if pretty else "[") if first else (",\n" if pretty else ",")
+        return start + items + (("\n]" if pretty else "]") + "\n" if last else "")
+    if output in (Format.CSV, Format.TSV) and not first:
+        return text.split("\n", 1)[1]
+    return text
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
 
 
 def _locale() -> str:
@@ -565,6 +703,8 @@ def list_sheets(
             _emit("[]\n")
         named = f"none of the sheets {', '.join(numbers)} is" if numbers else "no sheet is"
         fail(f"{named} in category {chosen}", NOTHING_FOUND)
+    if tree or output is Format.TABLE:
+        _table_rows(len(sheets))
     if tree:
         from esskit.render import sheets_tree
 
@@ -576,7 +716,7 @@ def list_sheets(
         _emit_rich(sheets_table(sheets, titles, display=display))
     else:
         _emit_records(
-            [_record(s) for s in sheets],
+            (_record(sheet) for sheet in sheets),
             output,
             selected,
             columns=people_columns(titles) if output in PEOPLE_FORMATS else DEFAULT_COLUMNS,
@@ -633,6 +773,7 @@ def search(
     if output is Format.TABLE:
         from esskit.render import sheets_table
 
+        _table_rows(len(matches))
         _emit_rich(sheets_table([m.sheet for m in matches], titles, matches, display))
         return
     records = [match_record(match, *cat.sheet_url(match.sheet)) for match in matches]
@@ -753,7 +894,7 @@ def open_sheet(
     _stderr(f"opening sheet {sheet.number}{note}: {url}")
     try:
         opened = webbrowser.open(url)
-    except (webbrowser.Error, OSError):
+    except Exception:  # a BROWSER it cannot even parse ('"x %s'): as if none could start
         opened = False
     if not opened:
         _stderr("no browser could be started; open this address yourself:")
@@ -829,6 +970,7 @@ def glossary(
     if output is Format.TABLE:
         from esskit.render import glossary_table
 
+        _table_rows(len(entries))
         _emit_rich(glossary_table(entries, display))
     else:
         records = [glossary_record(entry) for entry in entries]
@@ -887,7 +1029,7 @@ def schema() -> None:
     """Print the JSON Schema of the catalogue file format."""
     from esskit.render import to_json
 
-    _emit(to_json(cat.json_schema(), pretty=True))
+    _emit(to_json(cat.json_schema(), pretty=True), json_text=True)
 
 
 def main() -> None:
