@@ -342,7 +342,9 @@ def test_search_says_how_the_query_was_read(
     monkeypatch.setattr(search, "find", find)
     _, out, _ = invoke(runner, "search", "alimentation", "--json", ok=True)
     assert json.loads(out)[0]["matched"]["note"] == "PAT → projet alimentaire territorial"
-    _, table, _ = invoke(runner, "search", "alimentation", "-f", "table", ok=True)
+    table = runner.invoke(
+        app, ["search", "alimentation", "-f", "table"], env={"COLUMNS": "200"}
+    ).stdout
     assert "PAT → projet alimentaire territorial" in table
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import re
@@ -487,3 +488,105 @@ def test_french_typography(text: str, expected: str) -> None:
 def test_french_category_names_are_names_the_category_option_takes() -> None:
     for category, name in FRENCH_CATEGORIES.items():
         assert cat.parse_category(name) is category
+
+
+# ----------------------------------------------------------------------------- terminal widths
+
+WIDTHS = [40, 60, 80, 160]
+
+
+def drawn(runner: CliRunner, width: int, *args: str) -> str:
+    result = runner.invoke(app, [*args, "-f", "table"], env={"COLUMNS": str(width)})
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def title_column_widths(table: str) -> list[int]:
+    """The width of each title column, from where its heading and the next one begin."""
+    head = table.splitlines()[0]
+    starts = [match.start() for match in re.finditer(r"(?:^|(?<=  ))\S", head)]
+    words = [head[start:].split("  ")[0] for start in starts]
+    widths = []
+    for i, (start, word) in enumerate(zip(starts, words, strict=True)):
+        if word.startswith(("Titre", "Title")):
+            end = starts[i + 1] - 2 if i + 1 < len(starts) else max(map(len, table.splitlines()))
+            widths.append(end - start)
+    return widths
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "--lang", "both"],
+        ["list", "--lang", "fr"],
+        ["search", "économie sociale", "--lang", "both", "-n", "25"],
+        ["search", "PAT", "--lang", "fr"],
+        ["search", "transition", "--lang", "en"],
+    ],
+    ids=" ".join,
+)
+def test_tables_fit_and_keep_titles_readable(
+    runner: CliRunner, width: int, args: list[str]
+) -> None:
+    table = drawn(runner, width, *args)
+    assert all(len(line) <= width for line in table.splitlines()), table
+    assert "…" not in table
+    widths = title_column_widths(table)
+    assert widths and min(widths) >= 20, (widths, table)
+    for line in table.splitlines():  # French punctuation never starts a line on its own
+        assert not re.search(r"(?:^|\s{2})[?!:;](?:\s|$)", line), line
+
+
+def test_narrow_search_drops_score_and_matched_before_squeezing_titles(runner: CliRunner) -> None:
+    wide = drawn(runner, 160, "search", "économie sociale", "--lang", "both")
+    narrow = drawn(runner, 40, "search", "économie sociale", "--lang", "both")
+    assert "Score" in wide and "Matched" in wide and "Title (en)" in wide
+    assert "Score" not in narrow and "Matched" not in narrow
+    assert "Titre (fr) · Title (en)" in narrow  # both titles share one column
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("number", [2, 13, 9])
+def test_show_never_splits_an_address(runner: CliRunner, width: int, number: int) -> None:
+    out = drawn(runner, width, "show", str(number))
+    sheet = cat.get_sheet(cat.load(), number)
+    addresses = [cat.sheet_url(sheet)[0], *sheet.sources, *sheet.field_sources.values()]
+    for address in addresses:
+        assert any(address in line for line in out.splitlines()), (address, out)
+    for line in out.splitlines():
+        if line.startswith(("│", "╭", "╰")):  # inside the border, everything fits
+            assert len(line) <= width, line
+
+
+def test_show_links_are_clickable_without_markup_from_data() -> None:
+    from rich.console import Console
+
+    from esskit.render import sheet_panel
+
+    sheet = cat.get_sheet(cat.load(), 13)
+    for width in (40, 200):
+        console = Console(width=width, file=io.StringIO(), force_terminal=True)
+        console.print(sheet_panel(sheet, *cat.sheet_url(sheet)), crop=False)
+        text = console.file.getvalue()  # type: ignore[attr-defined]
+        # OSC 8 hyperlinks around the page's address
+        assert (
+            "\x1b]8;" in text and "https://www.citego.org/bdf_fiche-document-2590_fr.html" in text
+        )
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_tree_wraps_titles_under_themselves(runner: CliRunner, width: int) -> None:
+    out = runner.invoke(app, ["list", "--tree", "--lang", "both"], env={"COLUMNS": str(width)})
+    lines = out.stdout.splitlines()
+    for line, after in itertools.pairwise(lines):
+        found = re.match(r"^([│ ]+[├└]── +\d+  )\S", line)
+        if found and after.startswith("│") and not re.search(r"[├└]──", after):
+            indent = len(found.group(1))
+            assert after[:indent].strip("│ ") == "" and after[indent] != " ", (line, after)
+    assert (
+        "Social and solidarity economy, what are we talking about? (en)"
+        in " ".join(" ".join(line.strip("│├└─ ").split()) for line in lines)
+        or width < 80
+    )
+    assert all(len(line) <= width for line in lines)

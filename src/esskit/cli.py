@@ -272,7 +272,7 @@ def _emit_rich(renderable: "RenderableType") -> None:
     console = Console(highlight=False, soft_wrap=False, emoji=False, width=_width(), height=25)
     console.on_broken_pipe = _pipe_closed  # type: ignore[method-assign]
     try:
-        console.print(renderable)
+        console.print(renderable, crop=False)  # a long address is printed whole, never cut
         sys.stdout.flush()
     except OSError as exc:
         _output_failed(exc)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,7 @@ from pydantic_core import to_json as to_json_bytes
 from esskit.models import CONTROL, Category, GlossaryEntry, Links, Sheet, UrlKind
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
     from rich.text import Text
 
     from esskit.search import Match
@@ -579,6 +579,45 @@ def _titles(lang: Lang) -> list[str]:
     return {Lang.FR: ["title_fr"], Lang.EN: ["title_en"], Lang.BOTH: ["title_fr", "title_en"]}[lang]
 
 
+def _wrap(text: Text, width: int) -> Text:
+    """The text broken into lines of at most `width` cells at ordinary spaces only. Rich breaks
+    lines at any space, so that a title's narrow no-break space (`solidaire ?`) would leave the
+    `?` alone on a line; breaking here, at the same length, keeps highlighted spans in place."""
+    from rich.cells import cell_len
+
+    chars = list(text.plain)
+    line = 0
+    start = 0
+    for word in text.plain.split(" "):
+        size = cell_len(word)
+        if start == 0:
+            line = size
+        elif line and line + 1 + size > width:
+            chars[start - 1] = "\n"
+            line = size
+        else:
+            line += 1 + size
+        start += len(word) + 1
+    wrapped = text.copy()
+    wrapped.plain = "".join(chars)
+    return wrapped
+
+
+MIN_TITLE_WIDTH = 20
+"""Narrowest a title column gets: at a narrower terminal, other columns give way first."""
+
+
+class _AtWidth:
+    """A renderable built for the width it is drawn at (a table that gives way as the terminal
+    narrows), so that what to show is decided here and not by reading the terminal."""
+
+    def __init__(self, build: Callable[[int], RenderableType]) -> None:
+        self.build = build
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.build(options.max_width)
+
+
 def sheets_table(
     sheets: Sequence[Sheet],
     lang: Lang,
@@ -586,39 +625,109 @@ def sheets_table(
     display: Lang = Lang.EN,
 ) -> RenderableType:
     """A table of sheets (or of search results, with their scores and highlighted words), its
-    headings and category names in the display language."""
+    headings and category names in the display language. As the terminal narrows, the matched
+    field loses its note, then the matched and score columns go, then both titles share one
+    column, then the category goes, before a title column gets narrower than MIN_TITLE_WIDTH."""
+    return _AtWidth(lambda width: _sheets_table(sheets, lang, matches, display, width))
+
+
+def _sheets_table(
+    sheets: Sequence[Sheet],
+    lang: Lang,
+    matches: Sequence[Match] | None,
+    display: Lang,
+    width: int,
+) -> RenderableType:
+    from rich.cells import cell_len
     from rich.table import Table
+    from rich.text import Text
+
+    searched = matches is not None
+    rows = list(matches) if matches is not None else [None] * len(sheets)
+    scores = [f"{match.score:g}" for match in rows if match is not None]
+    categories = [category_name(sheet.category, display) for sheet in sheets]
+
+    def matched(match: Match, note: bool) -> str:
+        m = match.matched
+        return _matched_label(m.field.value, m.lang, m.note if note else None, display)
+
+    def widest(name: str, cells: Iterable[str]) -> int:
+        return max([cell_len(heading(name, display)), *(cell_len(cell) for cell in cells)])
+
+    shown = {"score": searched, "matched": searched, "note": searched, "category": True}
+    stacked = False
+
+    def needed() -> int:
+        columns = [widest("number", [str(sheet.number) for sheet in sheets])]
+        if shown["score"]:
+            columns.append(widest("score", scores))
+        if shown["category"]:
+            columns.append(widest("category", categories))
+        if shown["matched"]:
+            labels = [matched(match, shown["note"]) for match in rows if match is not None]
+            columns.append(widest("matched", labels))
+        titles = 1 if stacked else len(_titles(lang))
+        return sum(columns) + 2 * (len(columns) + titles - 1) + MIN_TITLE_WIDTH * titles
+
+    for step in ("note", "matched", "score", "stack", "category"):
+        if needed() <= width:
+            break
+        if step == "stack":
+            stacked = len(_titles(lang)) > 1
+        else:
+            shown[step] = False
+    columns = 1 if stacked else len(_titles(lang))
+    share = max(MIN_TITLE_WIDTH, (width - needed()) // columns + MIN_TITLE_WIDTH)
 
     table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
     table.add_column(heading("number", display), justify="right", no_wrap=True)
-    if matches is not None:
+    if shown["score"]:
         table.add_column(heading("score", display), justify="right", no_wrap=True)
-    table.add_column(heading("category", display), no_wrap=True)
-    for key in _titles(lang):
-        table.add_column(heading(key, display), ratio=1)
-    if matches is not None:
+    if shown["category"]:
+        table.add_column(heading("category", display), no_wrap=True)
+    title_keys = _titles(lang)
+    if stacked:
+        header = f"{heading('title_fr', display)} · {heading('title_en', display)}"
+        table.add_column(header, ratio=1, min_width=MIN_TITLE_WIDTH, overflow="fold")
+    else:
+        for key in title_keys:
+            table.add_column(
+                heading(key, display), ratio=1, min_width=MIN_TITLE_WIDTH, overflow="fold"
+            )
+    if shown["matched"]:
         table.add_column(heading("matched", display), style="dim", no_wrap=True)
-    rows = matches if matches is not None else [None] * len(sheets)
     missing = _say("no_french_title", display)
-    for sheet, match in zip(sheets, rows, strict=True):
+    for sheet, match, category in zip(sheets, rows, categories, strict=True):
         cells: list[RenderableType] = [str(sheet.number)]
-        if match is not None:
+        if shown["score"] and match is not None:
             cells.append(f"{match.score:g}")
-        cells.append(category_name(sheet.category, display))
-        for key in _titles(lang):
+        if shown["category"]:
+            cells.append(category)
+        titles: list[Text] = []
+        for key in title_keys:
             spans = match.highlights.get(key, ()) if match is not None else ()
-            if key == "title_fr" and sheet.title_fr is None and lang is Lang.FR:
+            if key == "title_fr" and sheet.title_fr is None and (lang is Lang.FR or stacked):
+                if stacked:
+                    continue  # the English title follows, marked
                 english = match.highlights.get("title_en", ()) if match is not None else ()
                 cell = _title_cell(sheet.title_en, english)
                 cell.append(" (en)", style="dim")
-                cells.append(cell)
+                titles.append(cell)
             else:
                 text = getattr(sheet, key)
-                cells.append(_title_cell(text, spans, missing, french=key == "title_fr"))
-        if match is not None:
-            matched = match.matched
-            label = _matched_label(matched.field.value, matched.lang, matched.note, display)
-            cells.append(safe_text(label))
+                titles.append(_title_cell(text, spans, missing, french=key == "title_fr"))
+        if stacked:
+            stack = titles[0]
+            if sheet.title_fr is None:
+                stack.append(" (en)", style="dim")
+            for other in titles[1:]:
+                other.stylize("dim")
+                stack = Text("\n").join([_wrap(stack, share), _wrap(other, share)])
+            cells.append(_wrap(stack, share))
+        else:
+            cells.extend(_wrap(title, share) for title in titles)
+        if shown["matched"] and match is not None:
+            cells.append(safe_text(matched(match, shown["note"])))
         table.add_row(*cells)
     return table
 
@@ -640,10 +749,20 @@ def paragraphs(text: str) -> Text:
 def sheets_tree(
     sheets: Sequence[Sheet], kit_name: str, edition: int, lang: Lang, display: Lang = Lang.EN
 ) -> RenderableType:
-    """The kit's structure: introduction, levers, thematic sheets."""
+    """The kit's structure: introduction, levers, thematic sheets; a long title wraps under
+    itself, not under its number."""
+    return _AtWidth(lambda width: _sheets_tree(sheets, kit_name, edition, lang, display, width))
+
+
+def _sheets_tree(
+    sheets: Sequence[Sheet], kit_name: str, edition: int, lang: Lang, display: Lang, width: int
+) -> RenderableType:
+    from rich.table import Table
     from rich.text import Text
     from rich.tree import Tree
 
+    digits = max((len(str(sheet.number)) for sheet in sheets), default=1)
+    room = max(MIN_TITLE_WIDTH, width - 8 - digits - 2)  # the guides take 8 cells
     tree = Tree(Text(f"{kit_name} ({edition})", style="bold"))
     for category in Category:
         members = [sheet for sheet in sheets if sheet.category is category]
@@ -652,15 +771,18 @@ def sheets_tree(
         branch = tree.add(Text(_say(category.value, display), style="bold"))
         for sheet in members:
             title = sheet.title_en if lang is Lang.EN else sheet.title
-            label = Text(f"{sheet.number:>2}  ")
-            label.append_text(safe_text(french_typography(title) if sheet.title_fr else title))
+            label = safe_text(french_typography(title) if sheet.title_fr else title)
             if lang is not Lang.EN and sheet.title_fr is None:
                 label.append(" (en)", style="dim")
             if lang is Lang.BOTH and sheet.title_fr:
                 label.append_text(Text(" · ", style="dim"))
                 label.append_text(safe_text(sheet.title_en).copy())
                 label.stylize("dim", len(label) - len(sheet.title_en), len(label))
-            branch.add(label)
+            row = Table.grid(padding=(0, 2))
+            row.add_column(justify="right", no_wrap=True, min_width=digits)
+            row.add_column(overflow="fold")
+            row.add_row(str(sheet.number), _wrap(label, room))
+            branch.add(row)
     return tree
 
 
@@ -674,25 +796,98 @@ def _link(url: str) -> Text:
     return text
 
 
+class _Unbroken:
+    """Lines that are never wrapped nor cut, each a label and a URL with a note: the terminal
+    wraps a long one itself, which keeps the URL whole for click-to-open and copying."""
+
+    def __init__(self, rows: Sequence[tuple[str, str | None, str]], indent: int) -> None:
+        self.rows = rows
+        self.indent = indent
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.segment import Segment
+        from rich.style import Style
+
+        for label, url, note in self.rows:
+            yield Segment(" " + label.ljust(self.indent), Style(bold=True))
+            if url is not None:
+                yield Segment(_UNSAFE.sub("\N{REPLACEMENT CHARACTER}", url), Style(link=url))
+            if note:
+                yield Segment(
+                    (" " if url else "") + _UNSAFE.sub("\N{REPLACEMENT CHARACTER}", note),
+                    Style(dim=True),
+                )
+            yield Segment.line()
+
+
 def sheet_panel(
     sheet: Sheet, url: str, url_kind: UrlKind, display: Lang = Lang.EN
 ) -> RenderableType:
-    """Everything the catalogue knows about one sheet, for a person to read."""
+    """Everything the catalogue knows about one sheet, for a person to read. Its addresses stay
+    inside the border when they fit; otherwise they follow it, one a line, never split."""
+    return _AtWidth(lambda width: _sheet_panel(sheet, url, url_kind, display, width))
+
+
+def _sheet_panel(
+    sheet: Sheet, url: str, url_kind: UrlKind, display: Lang, width: int
+) -> RenderableType:
+    from rich.cells import cell_len
+    from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
 
+    def say(field: str) -> str:
+        return heading(field, display)
+
+    by_source: dict[str, list[str]] = {}
+    for name, source in sheet.field_sources.items():
+        by_source.setdefault(source, []).append(name)
+    sources = [*sheet.sources, *(source for source in by_source if source not in sheet.sources)]
+    links = [
+        (say("url"), url, ""),
+        ("", None, _say(f"page_{url_kind.value}", display)),
+        *(
+            (site, getattr(sheet.links, name), "")
+            for name, site in (
+                ("socioeco", "socioeco.org"),
+                ("citego", "citego.org"),
+                ("rtes", "rtes.fr"),
+            )
+            if getattr(sheet.links, name)
+        ),
+        *(
+            (
+                say("sources") if i == 0 else "",
+                source,
+                f"({', '.join(by_source[source])})" if by_source.get(source) else "",
+            )
+            for i, source in enumerate(sources)
+        ),
+    ]
+    labels = [say(f) for f in ("category", "title_fr", "title_en", "summary_fr", "keywords_fr")]
+    labels += [say(f) for f in ("keywords_en", "published", "url", "sources")]
+    label_width = max(cell_len(label) for label in [*labels, "socioeco.org"])
+    stacked = width - 4 - label_width - 2 < 30  # too narrow for labels beside the values
+    room = width - 4 - (2 if stacked else label_width + 2)
+    inside = all(cell_len(link or "") <= room for _, link, _ in links)
+
     grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
+    if not stacked:
+        grid.add_column(style="bold", no_wrap=True)
     grid.add_column(ratio=1, overflow="fold")
 
     def row(label: str, *lines: str | Text | None) -> None:
         shown = [line if isinstance(line, Text) else safe_text(line) for line in lines if line]
-        if shown:
-            grid.add_row(label, Text("\n").join(shown))
-
-    def say(field: str) -> str:
-        return heading(field, display)
+        if not shown:
+            return
+        value = _wrap(Text("\n").join(shown), room)
+        if not stacked:
+            grid.add_row(label, value)
+            return
+        if label:
+            grid.add_row(Text(label, style="bold"))
+        grid.add_row(Text("  ").append_text(value) if "\n" not in value.plain else _indent(value))
 
     missing = Text(_say("no_french_title", display), style="dim italic")
     row(say("category"), category_name(sheet.category, display))
@@ -702,26 +897,25 @@ def sheet_panel(
     row(say("keywords_fr"), ", ".join(sheet.keywords_fr))
     row(say("keywords_en"), ", ".join(sheet.keywords_en))
     row(say("published"), sheet.published)
-    kind = _say(f"page_{url_kind.value}", display)
-    row(say("url"), _link(url), Text(kind, style="dim"))
-    row("socioeco.org", _link(sheet.links.socioeco) if sheet.links.socioeco else None)
-    row("citego.org", _link(sheet.links.citego) if sheet.links.citego else None)
-    row("rtes.fr", _link(sheet.links.rtes) if sheet.links.rtes else None)
-    row("PDF", sheet.links.pdf)
-    by_source: dict[str, list[str]] = {}
-    for name, source in sheet.field_sources.items():
-        by_source.setdefault(source, []).append(name)
-    row(
-        say("sources"),
-        *(
-            f"{source} ({', '.join(by_source.get(source, []))})".replace(" ()", "")
-            for source in sheet.sources
-        ),
-    )
-    others = [source for source in by_source if source not in sheet.sources]
-    row("", *(f"{source} ({', '.join(by_source[source])})" for source in others))
+    for number, (label, link, note) in enumerate(links):
+        if number == len(links) - len(sources):
+            row("PDF", sheet.links.pdf)  # after the pages, before the sources
+        if inside:
+            row(label, _link(link) if link else None, Text(note, style="dim") if note else None)
+    if not sources:
+        row("PDF", sheet.links.pdf)
     title = Text(f"{_say('sheet', display)} {sheet.number}", style="bold")
-    return Panel(grid, title=title, title_align="left", expand=True)
+    panel = Panel(grid, title=title, title_align="left", expand=True)
+    if inside:
+        return panel
+    return Group(panel, _Unbroken(links, label_width + 2))
+
+
+def _indent(text: Text) -> Text:
+    """Each line of the text two cells further right."""
+    from rich.text import Text
+
+    return Text("\n").join(Text("  ").append_text(line) for line in text.split("\n"))
 
 
 def default_lang(env_lang: str | None) -> Lang:
