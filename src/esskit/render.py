@@ -677,32 +677,19 @@ def _sheets_table(
         else:
             shown[step] = False
     columns = 1 if stacked else len(_titles(lang))
-    share = max(MIN_TITLE_WIDTH, (width - needed()) // columns + MIN_TITLE_WIDTH)
+    # each title column's share of what the others leave (less than the minimum only when the
+    # terminal is narrower than the number, the gaps and MIN_TITLE_WIDTH together)
+    share = max(1, (width - needed()) // columns + MIN_TITLE_WIDTH)
 
-    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
-    table.add_column(heading("number", display), justify="right", no_wrap=True)
-    if shown["score"]:
-        table.add_column(heading("score", display), justify="right", no_wrap=True)
-    if shown["category"]:
-        table.add_column(heading("category", display), no_wrap=True)
     title_keys = _titles(lang)
-    if stacked:
-        header = f"{heading('title_fr', display)} · {heading('title_en', display)}"
-        table.add_column(header, ratio=1, min_width=MIN_TITLE_WIDTH, overflow="fold")
-    else:
-        for key in title_keys:
-            table.add_column(
-                heading(key, display), ratio=1, min_width=MIN_TITLE_WIDTH, overflow="fold"
-            )
-    if shown["matched"]:
-        table.add_column(heading("matched", display), style="dim", no_wrap=True)
     missing = _say("no_french_title", display)
+    body: list[tuple[list[RenderableType], list[list[Text]], list[RenderableType]]] = []
     for sheet, match, category in zip(sheets, rows, categories, strict=True):
-        cells: list[RenderableType] = [str(sheet.number)]
+        before: list[RenderableType] = [str(sheet.number)]
         if shown["score"] and match is not None:
-            cells.append(f"{match.score:g}")
+            before.append(f"{match.score:g}")
         if shown["category"]:
-            cells.append(category)
+            before.append(category)
         titles: list[Text] = []
         for key in title_keys:
             spans = match.highlights.get(key, ()) if match is not None else ()
@@ -717,19 +704,54 @@ def _sheets_table(
                 text = getattr(sheet, key)
                 titles.append(_title_cell(text, spans, missing, french=key == "title_fr"))
         if stacked:
-            stack = titles[0]
             if sheet.title_fr is None:
-                stack.append(" (en)", style="dim")
+                titles[0].append(" (en)", style="dim")
             for other in titles[1:]:
                 other.stylize("dim")
-                stack = Text("\n").join([_wrap(stack, share), _wrap(other, share)])
-            cells.append(_wrap(stack, share))
-        else:
-            cells.extend(_wrap(title, share) for title in titles)
+        after: list[RenderableType] = []
         if shown["matched"] and match is not None:
-            cells.append(safe_text(matched(match, shown["note"])))
-        table.add_row(*cells)
+            after.append(safe_text(matched(match, shown["note"])))
+        body.append((before, [titles] if stacked else [[title] for title in titles], after))
+
+    if stacked:
+        headers = [f"{heading('title_fr', display)} · {heading('title_en', display)}"]
+    else:
+        headers = [heading(key, display) for key in title_keys]
+    natural = [
+        max([cell_len(header), *(cell_len(t.plain) for _, cols, _ in body for t in cols[i])])
+        for i, header in enumerate(headers)
+    ]
+    sizes = _share(natural, share * len(headers))
+
+    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
+    table.add_column(heading("number", display), justify="right", no_wrap=True)
+    if shown["score"]:
+        table.add_column(heading("score", display), justify="right", no_wrap=True)
+    if shown["category"]:
+        table.add_column(heading("category", display), no_wrap=True)
+    for header, size in zip(headers, sizes, strict=True):
+        # exactly as wide as the titles are wrapped here: Rich has nothing left to squeeze
+        table.add_column(header, width=size, overflow="fold")
+    if shown["matched"]:
+        table.add_column(heading("matched", display), style="dim", no_wrap=True)
+    for before, title_columns, after in body:
+        wrapped = [
+            Text("\n").join(_wrap(title, size) for title in column)
+            for column, size in zip(title_columns, sizes, strict=True)
+        ]
+        table.add_row(*before, *wrapped, *after)
     return table
+
+
+def _share(natural: Sequence[int], total: int) -> list[int]:
+    """Widths for columns that would like `natural` widths within `total`: a column that needs
+    less than an even share keeps its own width and leaves the rest to the others."""
+    sizes = [0] * len(natural)
+    left = total
+    for done, index in enumerate(sorted(range(len(natural)), key=natural.__getitem__)):
+        sizes[index] = max(1, min(natural[index], left // (len(natural) - done)))
+        left -= sizes[index]
+    return sizes
 
 
 def _matched_label(field: str, lang: str | None, note: str | None, display: Lang) -> str:
@@ -762,7 +784,7 @@ def _sheets_tree(
     from rich.tree import Tree
 
     digits = max((len(str(sheet.number)) for sheet in sheets), default=1)
-    room = max(MIN_TITLE_WIDTH, width - 8 - digits - 2)  # the guides take 8 cells
+    room = max(1, width - 8 - digits - 2)  # the guides take 8 cells
     tree = Tree(Text(f"{kit_name} ({edition})", style="bold"))
     for category in Category:
         members = [sheet for sheet in sheets if sheet.category is category]
