@@ -134,9 +134,9 @@ def startup(rounds: int) -> list[tuple[str, float, float, float]]:
 def synthetic(count: int, path: Path, kind: str = "copies") -> None:
     """A valid catalogue of `count` sheets in the real format, made from the kit's own sheets.
 
-    `copies`: each sheet is a real one, its titles numbered. `words`: titles and keywords drawn
-    from the real titles' and keywords' words, so that common words recur as in a real library
-    and each sheet's text is its own.
+    `copies`: each sheet is a real one, its titles numbered. `words`: titles drawn from the real
+    titles' words, so that common words recur as they do in a real library. Both keep a real
+    sheet's first keywords.
 
     Written one sheet at a time: a child process reports the peak memory of its parent at the
     time it was started when that is higher than its own, so this process must stay small.
@@ -163,13 +163,11 @@ def synthetic(count: int, path: Path, kind: str = "copies") -> None:
                 sheet["title_en"] = f"{model['title_en']} ({number})"
                 if "title_fr" in model:
                     sheet["title_fr"] = f"{model['title_fr']} ({number})"
-                sheet["keywords_fr"] = model["keywords_fr"][:3]
-                sheet["keywords_en"] = model["keywords_en"][:3]
             else:
                 sheet["title_en"] = draw("title_en", 3, 10)
                 sheet["title_fr"] = draw("title_fr", 4, 12)
-                sheet["keywords_fr"] = [draw("keywords_fr", 1, 3) for _ in range(8)]
-                sheet["keywords_en"] = [draw("keywords_en", 1, 3) for _ in range(5)]
+            sheet["keywords_fr"] = model["keywords_fr"][:3]
+            sheet["keywords_en"] = model["keywords_en"][:3]
             sheet["links"] = {"citego": f"https://citego.org/coretet-{number}.html"}
             out.write(("," if number else "") + json.dumps(sheet, ensure_ascii=False))
         out.write("]}")

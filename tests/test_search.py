@@ -24,6 +24,7 @@ from esskit.search import (
     Tier,
     clear_leader,
     find,
+    gather,
     index_for,
     parse,
 )
@@ -56,6 +57,12 @@ CASES += [
 @pytest.fixture(scope="module")
 def kit() -> Catalogue:
     return cat.check()
+
+
+def _answers(kit: Catalogue, query: str) -> dict[str, dict[str, int]]:
+    """The words of each language that answer the first term of a query."""
+    index = index_for(kit.sheets, kit.glossary)
+    return gather(index, parse(query, kit.glossary))[1][0]
 
 
 def numbers(kit: Catalogue, query: str, limit: int | None = 10) -> list[int]:
@@ -170,8 +177,7 @@ def test_a_word_matches_its_plural_and_forms_through_its_stem(kit: Catalogue) ->
 
 def test_stems_are_compared_within_a_language(kit: Catalogue) -> None:
     # French Snowball stems `policies` like `police`; only English words answer English stems
-    index = index_for(kit.sheets, kit.glossary)
-    answers = index.answers(parse("police").terms[0], loose=False)
+    answers = _answers(kit, "police")
     assert "policies" not in answers["fr"] and "policies" not in answers["en"]
 
 
@@ -265,15 +271,13 @@ def test_a_typo_is_corrected_against_the_indexs_words(
 
 
 def test_a_typo_keeps_first_and_last_letters(kit: Catalogue) -> None:
-    index = index_for(kit.sheets, kit.glossary)
-    answers = index.answers(parse("police").terms[0], loose=False)
+    answers = _answers(kit, "police")
     assert "policy" not in answers["en"] and "place" not in answers["fr"]
 
 
 @pytest.mark.parametrize("query", ["bio", "eau", "art"])
 def test_short_words_match_only_themselves(kit: Catalogue, query: str) -> None:
-    index = index_for(kit.sheets, kit.glossary)
-    answers = index.answers(parse(query).terms[0], loose=False)
+    answers = _answers(kit, query)
     for found in answers.values():
         assert all(len(word) <= len(query) + 1 for word in found), found  # a plural at most
 

@@ -29,8 +29,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from functools import cached_property
-from itertools import accumulate, chain
+from itertools import accumulate
 from operator import attrgetter
+from os.path import commonprefix
 from typing import NamedTuple
 
 from esskit.analysis import SEPARATORS, fold, fold_keeping_separators, stem, stop_words, words
@@ -83,12 +84,13 @@ TOGETHER = 1.0
 """Weight of the query's words that stand together in one title, keyword or glossary entry
 (`trouver des locaux`), on top of BM25F, which counts words one by one."""
 
-# How well a word of a sheet answers a word of the query.
-EXACT = 1.0
-SAME_STEM = 0.95
-LONGER_WORD = 0.8
+# How well a word of a sheet answers a word of the query, in hundredths (whole numbers, so that
+# sums do not depend on the order of the words).
+EXACT = 100
+SAME_STEM = 95
+LONGER_WORD = 80
 """A word that starts with the query's word (`mobil` -> `mobilite`)."""
-TYPO = 0.7
+TYPO = 70
 """A word within a typo or two of the query's word (`vdlo` -> `velo`)."""
 
 MIN_COVER = 0.5
@@ -243,22 +245,72 @@ def parse(text: str, glossary: Sequence[GlossaryEntry] = (), *, loose: bool = Fa
 
 # ----------------------------------------------------------------------------- 2. gather
 
-Words = dict[str, float]
+Words = dict[str, int]
 """Words of the sheets that answer a query term, each with how well it does."""
 Answers = dict[str, Words]
 """A term's answers in each language's part of the index."""
 
 
-class Hit(NamedTuple):
-    """A word of a sheet that answers a query term."""
+class Place(NamedTuple):
+    """Where a word stands: its sheet's position in the searched sequence, its field's position
+    in `_FIELDS`, and which keyword or glossary entry of the field (0 for a title or a summary)."""
 
     sheet: int
-    """The sheet's position in the searched sequence."""
     field: int
-    """The field's position in `_FIELDS`."""
     part: int
-    """Which keyword or glossary entry of the field (0 for a title or a summary)."""
-    word: str
+
+
+class Hit(NamedTuple):
+    """A place that holds a word answering a query term, the term's position in the query, and
+    how well the word answers it. Hits sort by sheet."""
+
+    sheet: int
+    field: int
+    part: int
+    term: int
+    quality: int
+
+
+@dataclass
+class Reader:
+    """How the words of the sheets answer one query term.
+
+    A word answers when it is the term (or, for ESS, SSE); for a term that is not an acronym or a
+    number, when it has the same Snowball stem in its language; for a term of four letters or
+    more, when it starts with the term (`mobil` -> `mobilite`), or is one of its typos. Every
+    word that answers starts with `prefix` (the term and its stems' common beginning: Snowball
+    changes only endings) or is a typo, which is how the index finds them.
+    """
+
+    term: Term
+    typos: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @cached_property
+    def prefix(self) -> str:
+        if self.term.entries or self.term.word.isdigit():
+            return self.term.word
+        return commonprefix([self.term.word, *(stem(self.term.word, lang) for lang in LANGUAGES)])
+
+    def quality(self, word: str, lang: str) -> int | None:
+        """How well `word`, of a field in `lang`, answers the term (None: it does not)."""
+        term = self.term
+        if word == term.word or (term.word in _ESS_WORDS and word in _ESS_WORDS):
+            return EXACT
+        if word in self.typos.get(lang, ()):
+            return TYPO
+        if term.entries or term.word.isdigit() or not word.startswith(self.prefix):
+            return None  # `REP` must not find `repas`, which stems alike
+        if stem(word, lang) == stem(term.word, lang):
+            return SAME_STEM
+        if not term.exact_only and word.startswith(term.word):
+            return LONGER_WORD
+        return None
+
+    @property
+    def starts(self) -> tuple[str, ...]:
+        """What the words that answer start with: the prefix, the ESS synonyms, the typos."""
+        words = [self.prefix, *(_ESS_WORDS if self.term.word in _ESS_WORDS else ())]
+        return tuple(dict.fromkeys([*words, *(w for found in self.typos.values() for w in found)]))
 
 
 def _segments(sheet: Sheet, entries: Sequence[GlossaryEntry]) -> tuple[tuple[str, ...], ...]:
@@ -278,101 +330,49 @@ def _segments(sheet: Sheet, entries: Sequence[GlossaryEntry]) -> tuple[tuple[str
 
 
 class Block:
-    """The sheets' text in one language, folded once, and the words it holds (its vocabulary).
+    """The sheets' text in one language, folded once.
 
     One line a sheet; on it, the language's fields separated by tabs, and the items of a list
-    (keywords, glossary entries) by vertical tabs. A word's places are found with `str.find`
-    over the whole text, at C speed, and a place tells its sheet, field and item.
+    (keywords, glossary entries) by vertical tabs. The words that start with a prefix are found
+    with one scan of the whole text at C speed, and a place tells its sheet, field and item.
     """
 
     def __init__(self, lang: str, raw: str) -> None:
         self.lang = lang
         self.fields = [position for position, (_, of) in enumerate(_FIELDS) if of == lang]
         self.text = fold_keeping_separators(raw)
+        lengths = map(len, self.text.split(_SHEET_SEPARATOR)[:-1])
+        self.starts = list(accumulate(lengths, lambda at, size: at + size + 1, initial=0))
+
+    @cached_property
+    def vocabulary(self) -> list[str]:
+        """The distinct words of the text that a typo may stand for: no numbers, none shorter
+        than three letters (built only when a word has to be read as a typo)."""
+        found: set[str] = set()
         lines = self.text.split(_SHEET_SEPARATOR)
-        self.starts = list(
-            accumulate(map(len, lines[:-1]), lambda at, size: at + size + 1, initial=0)
-        )
-        self.vocabulary: set[str] = set()
         for start in range(0, len(lines), 1_000):  # a thousand lines at a time: little memory
-            self.vocabulary.update(" ".join(lines[start : start + 1_000]).split())
+            found.update(" ".join(lines[start : start + 1_000]).split())
+        return _spellable(found)
 
-    @cached_property
-    def _by_initial(self) -> dict[str, list[str]]:
-        """The vocabulary's words (not numbers) by their first letter: a word and its stem, or a
-        longer word it starts, share their first letter (Snowball changes only endings)."""
-        grouped: dict[str, list[str]] = {}
-        for word in self.vocabulary:
-            if not word.isdigit():
-                grouped.setdefault(word[0], []).append(word)
-        return grouped
-
-    @cached_property
-    def _spellable(self) -> list[str]:
-        """The vocabulary's words that a typo may stand for: no numbers, no short words."""
-        return sorted(
-            w for w in self.vocabulary if len(w) >= SHORTEST_FUZZY - 1 and not w.isdigit()
-        )
-
-    def words_for(self, term: Term, loose: bool) -> Words:
-        """The words of the vocabulary that answer a term: the same word; for an acronym, nothing
-        else; otherwise a word with the same stem in this language, and a longer word it starts
-        (four letters or more)."""
-        found: Words = {}
-        if term.word in _ESS_WORDS:
-            return dict.fromkeys(_ESS_WORDS & self.vocabulary, EXACT)
-        if term.word in self.vocabulary:
-            found[term.word] = EXACT
-        if term.entries or term.word.isdigit():  # `REP` must not find `repas`, which stems alike
-            return found
-        wanted = stem(term.word, self.lang)
-        for word in self._by_initial.get(term.word[0], ()):
-            if word in found:
+    def words_from(self, prefix: str) -> Iterator[tuple[str, Place]]:
+        """Every whole word of the text that starts with `prefix`, and where it stands."""
+        text = self.text
+        for found in re.finditer(re.escape(prefix) + _REST_OF_WORD, text):
+            position = found.start()
+            if position and text[position - 1] not in _BOUNDARIES:
                 continue
-            if stem(word, self.lang) == wanted:
-                found[word] = SAME_STEM
-            elif not term.exact_only and word.startswith(term.word):
-                found[word] = LONGER_WORD
-        return found
-
-    def typos(self, word: str, loose: bool) -> list[str]:
-        """Words of the vocabulary within a typo or two of `word` (a transposition counts as
-        one): one for a word of four to seven letters, two from eight. A typo keeps the word's first
-        and last letters, which people type right: so `police` is not read as `policy`. When
-        `loose` (suggestions), one edit more, and the last letter may differ."""
-        from rapidfuzz import process
-        from rapidfuzz.distance import OSA
-
-        edits = (1 if len(word) < 8 else 2) + (1 if loose else 0)
-        return [
-            found
-            for found, _, _ in process.extract(
-                word, self._spellable, scorer=OSA.distance, score_cutoff=edits, limit=None
-            )
-            if found[0] == word[0] and (loose or found[-1] == word[-1])
-        ]
-
-    def places(self, word: str) -> Iterator[Hit]:
-        """Every place the sheets hold `word` as a whole word."""
-        text, size = self.text, len(word)
-        position = text.find(word)
-        while position >= 0:
-            end = position + size
-            if (position == 0 or text[position - 1] in _BOUNDARIES) and (
-                end == len(text) or text[end] in _BOUNDARIES
-            ):
-                line = bisect_right(self.starts, position) - 1
-                line_start = self.starts[line]
-                field_at = self.fields[text.count(_FIELD_SEPARATOR, line_start, position)]
-                part = 0
-                if _FIELDS[field_at][0] in _LISTS:
-                    field_start = text.rfind(_FIELD_SEPARATOR, line_start, position) + 1
-                    part = text.count(_KEYWORD_SEPARATOR, field_start or line_start, position)
-                yield Hit(line, field_at, part, word)
-            position = text.find(word, end)
+            line = bisect_right(self.starts, position) - 1
+            line_start = self.starts[line]
+            field_at = self.fields[text.count(_FIELD_SEPARATOR, line_start, position)]
+            part = 0
+            if _FIELDS[field_at][0] in _LISTS:
+                field_start = text.rfind(_FIELD_SEPARATOR, line_start, position) + 1
+                part = text.count(_KEYWORD_SEPARATOR, field_start or line_start, position)
+            yield found.group(), Place(line, field_at, part)
 
 
 _BOUNDARIES = frozenset(" " + SEPARATORS)
+_REST_OF_WORD = "[^ \t\n\v]*"
 _LISTS = (Field.KEYWORDS, Field.GLOSSARY)
 
 
@@ -445,45 +445,136 @@ class Index:
                 )
         return _SHEET_SEPARATOR.join(lines["fr"]), _SHEET_SEPARATOR.join(lines["en"])
 
-    def answers(self, term: Term, loose: bool) -> Answers:
-        """The words of each language's vocabulary that answer a term."""
-        found = {block.lang: block.words_for(term, loose) for block in self.blocks}
-        if not term.exact_only and (loose or not any(found.values())):
-            # a word that matches nothing in either language: read it as a typo
-            for block in self.blocks:
-                for word in block.typos(term.word, loose):
-                    found[block.lang].setdefault(word, TYPO)
-        if term.entries:  # the acronym answers itself, in the glossary field of its sheets
-            found["fr"][term.word] = EXACT
-        return found
-
 
 def _clean(text: str) -> str:
     return text.translate({ord(mark): " " for mark in SEPARATORS})
 
 
-def _wanted(answers: Sequence[Answers], lang: str) -> set[str]:
-    return {word for found in answers for word in found[lang]}
+def typos(word: str, vocabulary: Sequence[str], loose: bool) -> frozenset[str]:
+    """Words of a vocabulary within a typo or two of `word` (a transposition counts as one): one
+    for a word of four to seven letters, two from eight. A typo keeps the word's first and last
+    letters, which people type right: so `police` is not read as `policy`. When `loose`
+    (suggestions), one edit more, and the last letter may differ."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    edits = (1 if len(word) < 8 else 2) + (1 if loose else 0)
+    return frozenset(
+        found
+        for found, _, _ in process.extract(
+            word, vocabulary, scorer=OSA.distance, score_cutoff=edits, limit=None
+        )
+        if found != word and found[0] == word[0] and (loose or found[-1] == word[-1])
+    )
 
 
-def gather(index: Index, answers: Sequence[Answers]) -> Iterator[Hit]:
-    """The places of the sheets that hold a word answering a term, found through the index."""
+def _spellable(words: Iterable[str]) -> list[str]:
+    """The words a typo may stand for: no numbers, none shorter than three letters."""
+    return sorted({w for w in words if len(w) >= SHORTEST_FUZZY - 1 and not w.isdigit()})
+
+
+def _shortest(starts: Iterable[str]) -> list[str]:
+    """The starts that no other start begins (a word that starts with `mobilit` starts with
+    `mobil`), so that no word is found twice."""
+    kept: list[str] = []
+    for start in sorted(set(starts), key=len):
+        if not any(start.startswith(shorter) for shorter in kept):
+            kept.append(start)
+    return kept
+
+
+def _places(index: Index, reader: Reader, term: int) -> tuple[list[Hit], Answers]:
+    """The places of the sheets that hold a word answering a term, found through the index, and
+    the words that answer it."""
+    hits: list[Hit] = []
+    answers: Answers = {lang: {} for lang in LANGUAGES}
     for block in index.blocks:
-        for word in _wanted(answers, block.lang):
-            yield from block.places(word)
+        verdicts: dict[str, int | None] = {}
+        found = answers[block.lang]
+        for start in _shortest(reader.starts):
+            for word, place in block.words_from(start):
+                if word not in verdicts:
+                    verdicts[word] = reader.quality(word, block.lang)
+                quality = verdicts[word]
+                if quality is not None:
+                    hits.append(Hit(*place, term, quality))
+                    found[word] = quality
+    return hits, answers
 
 
-def gather_every_sheet(index: Index, answers: Sequence[Answers]) -> Iterator[Hit]:
-    """The same places as `gather`, found by reading every text of every sheet: the plain
-    version that `gather` must agree with."""
-    wanted = {lang: _wanted(answers, lang) for lang in LANGUAGES}
+def _places_every_sheet(index: Index, reader: Reader, term: int) -> tuple[list[Hit], Answers]:
+    """The same as `_places`, found by reading every text of every sheet: the plain version
+    that the index must agree with."""
+    hits: list[Hit] = []
+    answers: Answers = {lang: {} for lang in LANGUAGES}
     for position, sheet in enumerate(index.sheets):
-        for field_position, texts in enumerate(index.segments(sheet)):
-            words_of_lang = wanted[_FIELDS[field_position][1]]
+        for field_at, texts in enumerate(index.segments(sheet)):
+            lang = _FIELDS[field_at][1]
             for part, text in enumerate(texts):
                 for word in fold(text).split():
-                    if word in words_of_lang:
-                        yield Hit(position, field_position, part, word)
+                    quality = reader.quality(word, lang)
+                    if quality is not None:
+                        hits.append(Hit(position, field_at, part, term, quality))
+                        answers[lang][word] = quality
+    return hits, answers
+
+
+def _vocabularies(index: Index, every_sheet: bool) -> dict[str, list[str]]:
+    """The words of each language that a typo may stand for."""
+    if not every_sheet:
+        return {block.lang: block.vocabulary for block in index.blocks}
+    words: dict[str, set[str]] = {lang: set() for lang in LANGUAGES}
+    for sheet in index.sheets:
+        for (_, lang), texts in zip(_FIELDS, index.segments(sheet), strict=True):
+            for text in texts:
+                words[lang].update(fold(text).split())
+    return {lang: _spellable(found) for lang, found in words.items()}
+
+
+def gather(
+    index: Index, query: Query, *, every_sheet: bool = False
+) -> tuple[list[Hit], list[Answers]]:
+    """Stage 2: every place of the sheets holding a word that answers a term of the query, and
+    those words. A term that nothing answers is read as a typo (every term, when loose); an
+    acronym answers itself in the glossary field of the sheets its entries lead to.
+    `every_sheet` reads every sheet instead of the index (the same places, slower: for tests)."""
+    places = _places_every_sheet if every_sheet else _places
+    readers = [Reader(term) for term in query.terms]
+    found = [places(index, reader, term) for term, reader in enumerate(readers)]
+    misspelt = [
+        i
+        for i, (reader, (hits, _)) in enumerate(zip(readers, found, strict=True))
+        if not reader.term.exact_only and (query.loose or not hits)
+    ]
+    if misspelt:
+        vocabularies = _vocabularies(index, every_sheet)
+        for i in misspelt:
+            word = readers[i].term.word
+            readers[i].typos = {
+                lang: typos(word, vocabulary, query.loose)
+                for lang, vocabulary in vocabularies.items()
+            }
+            found[i] = places(index, readers[i], i)
+    hits = [hit for term_hits, _ in found for hit in term_hits]
+    answers = [term_answers for _, term_answers in found]
+    for position, (term, term_answers) in enumerate(zip(query.terms, answers, strict=True)):
+        if term.entries:
+            term_answers["fr"][term.word] = EXACT
+            hits.extend(_acronym_hits(index, term, position))
+    return hits, answers
+
+
+def _acronym_hits(index: Index, term: Term, position: int) -> Iterator[Hit]:
+    """The glossary field of the sheets an acronym leads to."""
+    sheets: dict[int, list[int]] = {}
+    for at, sheet in enumerate(index.sheets):
+        sheets.setdefault(sheet.number, []).append(at)
+    glossary_field = _FIELDS.index((Field.GLOSSARY, "fr"))
+    for entry in term.entries:
+        for number in entry.sheets:
+            part = index.glossary[number].index(entry)
+            for at in sheets.get(number, ()):
+                yield Hit(at, glossary_field, part, position, EXACT)
 
 
 # ----------------------------------------------------------------------------- 3. score
@@ -505,37 +596,37 @@ class Evidence:
     each term in it."""
 
     sheet: int
-    terms: dict[int, dict[int, list[float]]] = field(default_factory=dict)
-    items: dict[tuple[int, int], dict[int, float]] = field(default_factory=dict)
+    terms: dict[int, dict[int, list[int]]] = field(default_factory=dict)
+    items: dict[tuple[int, int], dict[int, int]] = field(default_factory=dict)
 
 
-_FIELD_LANGS = tuple(lang for _, lang in _FIELDS)
-
-
-def collect(hits: Iterable[Hit], answers: Sequence[Answers]) -> dict[int, Evidence]:
-    """The hits, sheet by sheet."""
-    owners: dict[tuple[str, str], list[tuple[int, float]]] = {}
-    for term, found in enumerate(answers):
-        for lang, words_of_lang in found.items():
-            for word, quality in words_of_lang.items():
-                owners.setdefault((lang, word), []).append((term, quality))
-    evidence: dict[int, Evidence] = {}
-    for sheet_at, field_at, part, word in hits:
-        sheet = evidence.get(sheet_at)
-        if sheet is None:
-            sheet = evidence[sheet_at] = Evidence(sheet_at)
-        item = sheet.items.setdefault((field_at, part), {})
-        for term, quality in owners[_FIELD_LANGS[field_at], word]:
-            fields = sheet.terms.setdefault(term, {})
-            tally = fields.get(field_at)
-            if tally is None:
-                fields[field_at] = [quality, quality]
-            else:
-                tally[0] += quality
-                tally[1] = max(tally[1], quality)
-            if quality > item.get(term, 0.0):
-                item[term] = quality
+def _evidence(hits: Sequence[Hit]) -> Evidence:
+    """What one sheet's hits say."""
+    evidence = Evidence(hits[0].sheet)
+    for _, field_at, part, term, quality in hits:
+        fields = evidence.terms.setdefault(term, {})
+        tally = fields.get(field_at)
+        if tally is None:
+            fields[field_at] = [quality, quality]
+        else:
+            tally[0] += quality
+            tally[1] = max(tally[1], quality)
+        item = evidence.items.setdefault((field_at, part), {})
+        if quality > item.get(term, 0):
+            item[term] = quality
     return evidence
+
+
+def _by_sheet(hits: list[Hit]) -> list[tuple[int, int]]:
+    """The hits sorted by sheet, in place, and where each sheet's hits start and end."""
+    hits.sort()
+    bounds = []
+    start = 0
+    for end in range(1, len(hits) + 1):
+        if end == len(hits) or hits[end].sheet != hits[start].sheet:
+            bounds.append((start, end))
+            start = end
+    return bounds
 
 
 def _cover(evidence: Evidence, rarity: Sequence[float]) -> float:
@@ -544,7 +635,7 @@ def _cover(evidence: Evidence, rarity: Sequence[float]) -> float:
     held = 0.0
     for term, fields in evidence.terms.items():
         held += rarity[term] * max(
-            best * (SUMMARY_COVER if _FIELDS[at][0] is Field.SUMMARY else 1.0)
+            best / EXACT * (SUMMARY_COVER if _FIELDS[at][0] is Field.SUMMARY else 1.0)
             for at, (_, best) in fields.items()
         )
     return held / sum(rarity)
@@ -574,7 +665,7 @@ def _bm25f(index: Index, evidence: Evidence, rarity: Sequence[float]) -> float:
             kind = _FIELDS[position][0]
             effect = LENGTH_EFFECT[kind]
             norm = 1 - effect + effect * _length(index, sheet, position) / TYPICAL_LENGTH[kind]
-            frequency += FIELD_WEIGHTS[kind] * summed / norm
+            frequency += FIELD_WEIGHTS[kind] * summed / EXACT / norm
         total += rarity[term] * frequency * (SATURATION + 1) / (frequency + SATURATION)
     together = [
         sum(rarity[term] for term in terms)
@@ -616,33 +707,35 @@ def _holds_phrase(
 
 
 class Scored(NamedTuple):
-    """A sheet that matches, before it becomes a Match."""
+    """A sheet that matches, before it becomes a Match: its hits are `hits[start:end]`."""
 
     score: float
     tier: Tier
-    evidence: Evidence
+    sheet: int
+    start: int
+    end: int
 
 
-def score(
-    index: Index, query: Query, answers: Sequence[Answers], hits: Iterable[Hit]
-) -> list[Scored]:
-    """The sheets whose words weigh enough of the query, with their BM25F scores and tiers."""
-    found = collect(hits, answers)
+def score(index: Index, query: Query, answers: Sequence[Answers], hits: list[Hit]) -> list[Scored]:
+    """Stage 3: the sheets whose words weigh enough of the query, with their BM25F scores and
+    tiers. Each sheet's evidence is built from its hits and let go, so that a query that most
+    sheets answer costs little memory."""
+    bounds = _by_sheet(hits)
     holders = [0] * len(query.terms)
-    for evidence in found.values():
-        for term in evidence.terms:
+    for start, end in bounds:
+        for term in {hit.term for hit in hits[start:end]}:
             holders[term] += 1
     rarity = [_rarity(count, len(index.sheets)) for count in holders]
     least = LOOSE_COVER if query.loose else MIN_COVER
-    return [
-        Scored(
-            _bm25f(index, evidence, rarity),
-            Tier.PHRASE if _holds_phrase(index, query, answers, evidence) else Tier.WORDS,
-            evidence,
-        )
-        for evidence in found.values()
-        if _cover(evidence, rarity) >= least
-    ]
+    scored = []
+    for start, end in bounds:
+        evidence = _evidence(hits[start:end])
+        if _cover(evidence, rarity) < least:
+            continue
+        phrase = _holds_phrase(index, query, answers, evidence)
+        tier = Tier.PHRASE if phrase else Tier.WORDS
+        scored.append(Scored(_bm25f(index, evidence, rarity), tier, evidence.sheet, start, end))
+    return scored
 
 
 # ----------------------------------------------------------------------------- 4. rank
@@ -664,9 +757,7 @@ def shown_score(raw: float, tier: Tier) -> float:
 def rank(index: Index, scored: Iterable[Scored]) -> list[tuple[float, Scored]]:
     """Results best first: tier, then shown score, then sheet number."""
     shown = [(shown_score(item.score, item.tier), item) for item in scored]
-    shown.sort(
-        key=lambda pair: (pair[1].tier, -pair[0], index.sheets[pair[1].evidence.sheet].number)
-    )
+    shown.sort(key=lambda pair: (pair[1].tier, -pair[0], index.sheets[pair[1].sheet].number))
     return shown
 
 
@@ -726,11 +817,17 @@ def _spans(text: str, wanted: set[str]) -> tuple[tuple[int, int], ...]:
 
 
 def explain(
-    index: Index, query: Query, answers: Sequence[Answers], shown: float, item: Scored
+    index: Index,
+    query: Query,
+    answers: Sequence[Answers],
+    hits: Sequence[Hit],
+    shown: float,
+    item: Scored,
 ) -> Match:
     """A Match: the sheet, its shown score and tier, what matched, and its title's words."""
-    sheet = index.sheets[item.evidence.sheet]
-    position, part = _best_item(item.evidence)
+    sheet = index.sheets[item.sheet]
+    evidence = _evidence(hits[item.start : item.end])
+    position, part = _best_item(evidence)
     kind, lang = _FIELDS[position]
     wanted = {
         word for found in answers for words_of_lang in found.values() for word in words_of_lang
@@ -743,7 +840,7 @@ def explain(
         for key, title in (("title_fr", sheet.title_fr), ("title_en", sheet.title_en))
         if title
     }
-    note = _readings(query, answers, item.evidence)
+    note = _readings(query, answers, evidence)
     return Match(sheet, shown, item.tier, Matched(kind, lang, text, note), highlights)
 
 
@@ -797,27 +894,9 @@ def find(
     if named:
         return named
     index = index_for(sheets, glossary)
-    answers = [index.answers(term, loose) for term in parsed.terms]
-    places = gather_every_sheet(index, answers) if every_sheet else gather(index, answers)
-    hits = chain(places, _acronym_hits(index, parsed))
+    hits, answers = gather(index, parsed, every_sheet=every_sheet)
     ranked = rank(index, score(index, parsed, answers, hits))
-    return [explain(index, parsed, answers, shown, item) for shown, item in ranked[:limit]]
-
-
-def _acronym_hits(index: Index, query: Query) -> Iterator[Hit]:
-    """The glossary field of the sheets an acronym of the query leads to."""
-    if not any(term.entries for term in query.terms):
-        return
-    positions: dict[int, list[int]] = {}
-    for position, sheet in enumerate(index.sheets):
-        positions.setdefault(sheet.number, []).append(position)
-    glossary_field = _FIELDS.index((Field.GLOSSARY, "fr"))
-    for term in query.terms:
-        for entry in term.entries:
-            for number in entry.sheets:
-                part = index.glossary[number].index(entry)
-                for position in positions.get(number, ()):
-                    yield Hit(position, glossary_field, part, term.word)
+    return [explain(index, parsed, answers, hits, shown, item) for shown, item in ranked[:limit]]
 
 
 CLEAR_LEAD = 5.0
