@@ -4,10 +4,11 @@
 
 1. parse: the query read as the sheets are read (`analysis`: folded, stop words out), the sheet
    number it names, the acronyms of the glossary it holds, and the ways of writing ESS;
-2. gather: each query word's matches among the words the sheets hold (the index's vocabulary):
-   the same word, a word with the same stem, a longer word it starts (four letters or more), and,
-   for a word that matches nothing, words within a typo or two; then every place the sheets hold
-   one of them. Candidates come from the index, so no sheet that could score is left out;
+2. gather: every place of the sheets that holds a word answering a query word: the same word, a
+   word with the same stem in its language, a longer word it starts (four letters or more), and,
+   for a word that nothing answers, the sheets' words within a typo or two. The index finds them
+   by scanning its folded text for what such words start with, so no sheet that could score is
+   left out (a test checks that reading every sheet finds the same);
 3. score: BM25F, a field-weighted, rarity-weighted sum over the query's words;
 4. rank: tiers first (the sheet the query names; a title, keyword or glossary entry holding the
    query's words in order), then the score, then the sheet number;
@@ -287,9 +288,11 @@ class Reader:
 
     @cached_property
     def prefix(self) -> str:
-        if self.term.entries or self.term.word.isdigit():
-            return self.term.word
-        return commonprefix([self.term.word, *(stem(self.term.word, lang) for lang in LANGUAGES)])
+        """What every word answering the term starts with (a typo aside)."""
+        word = self.term.word
+        if self.term.entries or word.isdigit():
+            return word
+        return commonprefix([word, *(stem(word, lang) for lang in LANGUAGES)]) or word[:1]
 
     def quality(self, word: str, lang: str) -> int | None:
         """How well `word`, of a field in `lang`, answers the term (None: it does not)."""
