@@ -789,3 +789,32 @@ def test_finding_22_text_under_an_ascii_stdout_says_what_is_lost() -> None:
     )
     assert result.returncode == 0 and b"?" in result.stdout
     assert b"cannot write every character" in result.stderr
+
+
+LONG = "\x1b[31m" + "x" * 100_000
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "--category", LONG],
+        ["show", LONG],
+        ["open", LONG],
+        ["open", "a " + LONG, "-p"],
+        ["search", LONG],
+        ["list", "--fields", LONG],
+        ["list", "--format", LONG],
+        ["--allow-host", LONG, "list"],
+        ["list", "-c", LONG],
+        ["validate", LONG],
+        [LONG],
+    ],
+    ids=lambda args: " ".join(arg[:12].replace("\x1b", "ESC") for arg in args),
+)
+def test_finding_4_arguments_are_quoted_escaped_and_short(
+    runner: CliRunner, args: list[str]
+) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code in (1, 2) and result.stderr.startswith("esskit: ")
+    # a path is shown up to 200 characters, twice in the line that suggests `validate`
+    assert "\x1b" not in result.stderr and len(result.stderr.splitlines()[0]) < 600

@@ -231,7 +231,7 @@ def parse_category(name: str) -> Category:
     category = _CATEGORY_NAMES.get(name.strip().casefold())
     if category is None:
         raise UnknownCategory(
-            f"unknown category {name!r}: choose intro, lever or thematic "
+            f"unknown category {quoted(name)}: choose intro, lever or thematic "
             "(or introduction, levier, thématique)"
         )
     return category

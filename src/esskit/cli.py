@@ -70,7 +70,7 @@ class _Group(TyperGroup):
                 context = getattr(exc, "ctx", None)
                 hint = f" (see '{context.command_path} --help')" if context is not None else ""
                 message = exc.format_message().replace("\n", " ").replace("Value error, ", "")
-                _stderr(message + hint)
+                _stderr(cat.shown(message, 300) + hint)  # it may quote a whole argument
         except OSError as exc:  # the system refused something (a file completion would write)
             _stderr(_os_problem(exc))
             code = USAGE_ERROR
@@ -147,8 +147,10 @@ class Settings:
 
 
 def _stderr(message: str) -> None:
+    """One line on stderr; whatever it quotes is escaped and shortened where it is quoted, and
+    the whole line is kept within a few hundred characters, whatever slipped through."""
     try:
-        sys.stderr.write(f"{PROG}: {message}\n")
+        sys.stderr.write(f"{PROG}: {cat.shown(message, 1_000)}\n")
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):
         pass
@@ -354,7 +356,7 @@ def _fields(spec: str | None, available: Sequence[str]) -> list[str] | None:
     try:
         return parse_fields(spec, available)
     except UnknownField as exc:
-        fail(str(exc))
+        fail(cat.shown(str(exc), 400))  # it quotes the names given
 
 
 _CHUNK = 1_000
@@ -916,7 +918,7 @@ def _target(catalogue: "Catalogue", target: str) -> "Sheet":
         _no_match(catalogue.sheets, text, catalogue.glossary)
     leader = clear_leader(matches)
     if leader is None:
-        _stderr(f"{text!r} matches several sheets; say which with its number:")
+        _stderr(f"{cat.quoted(text)} matches several sheets; say which with its number:")
         for match in matches:
             sys.stderr.write(f"  {match.sheet.number:>3}  {match.sheet.title}\n")
         raise typer.Exit(NOTHING_FOUND)
