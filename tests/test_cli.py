@@ -407,6 +407,7 @@ def test_completion_follows_the_catalogue_option(tiny: Path) -> None:
     assert complete("bash", f"esskit --catalogue {tiny} list ") == ["0", "4", "9", "10"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 def test_completion_scripts_keep_esskit_order(run: Run, shell: str) -> None:
     result = run(

@@ -277,6 +277,7 @@ ARGS = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -460,6 +461,7 @@ def test_finding_4_paths_and_keys_are_quoted_escaped(
         assert "\\x1b]0;PWNED\\x07: unknown field" in result.stderr
 
 
+@pytest.mark.slow
 def test_finding_4_a_huge_key_is_shortened(runner: CliRunner, tmp_path: Path) -> None:
     sheet = {"number": 1, "category": "lever", "title_en": "A", "x" * 5_000_000: 1}
     path = write_catalogue(tmp_path / "key.json", [sheet])
@@ -491,6 +493,7 @@ def test_finding_5_a_path_that_is_not_utf8_under_a_strict_utf8_stdout(tmp_path: 
     assert result.stdout.endswith(b"caf\\udce9.json: valid, 1 sheets\n")
 
 
+@pytest.mark.slow
 def test_finding_12_millions_of_unknown_fields_stop_at_the_first(tmp_path: Path) -> None:
     unknown = ",".join(f'"f{n}":1' for n in range(1_000_000))
     path = tmp_path / "fields.json"
@@ -703,6 +706,7 @@ def test_finding_13_big_tables_and_trees_are_refused_with_advice(
     assert small.exit_code == 0 and "Pour inscrire" in small.stdout
 
 
+@pytest.mark.slow
 def test_finding_13_twenty_thousand_sheets_list_in_every_machine_format(
     runner: CliRunner, tmp_path: Path
 ) -> None:

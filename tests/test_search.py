@@ -407,6 +407,7 @@ def _typo(word: str, data: st.DataObject) -> str:
     return word[:at] + data.draw(st.sampled_from("aeiouxz")) + word[at + 1 :]
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(catalogues(), st.data())
 def test_the_index_finds_exactly_what_reading_every_sheet_finds(
