@@ -296,7 +296,7 @@ def parse_page(text: str) -> _Page:
 
 
 SAFE_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "section"}
-SAFE_TAGS |= {"table", "thead", "tbody", "tr", "th", "td", "a", "p"}
+SAFE_TAGS |= {"table", "thead", "tbody", "tr", "th", "td", "a", "p", "span"}
 
 
 def test_html_page_is_a_real_table_with_working_links(runner: CliRunner, tiny: Path) -> None:
@@ -590,3 +590,15 @@ def test_tree_wraps_titles_under_themselves(runner: CliRunner, width: int) -> No
         or width < 80
     )
     assert all(len(line) <= width for line in lines)
+
+
+def test_documents_keep_a_summary_s_paragraphs(runner: CliRunner, tmp_path: Path) -> None:
+    from helpers import write_catalogue
+
+    summary = "# Para one,\nsame paragraph.\n\n- Para two."
+    sheet = {"number": 3, "category": "intro", "title_en": "Paragraphs", "summary_fr": summary}
+    path = write_catalogue(tmp_path / "paras.json", [sheet])
+    markdown = runner.invoke(app, ["show", "3", "-c", str(path), "-f", "markdown"]).stdout
+    assert "\n\n\\# Para one, same paragraph.\n\n\\- Para two.\n" in markdown
+    page = runner.invoke(app, ["show", "3", "-c", str(path), "-f", "html"]).stdout
+    assert "<p># Para one, same paragraph.</p><p>- Para two.</p>" in page

@@ -295,7 +295,7 @@ def _people_text(value: Any, decimal: str = ".") -> str:
     return str(value)
 
 
-def _title_columns(fields: Sequence[str]) -> bool:
+def _no_english_column(fields: Sequence[str]) -> bool:
     """Whether the English title has a column of its own (then a missing French title is left
     empty rather than replaced by the English one)."""
     return "title_en" not in fields
@@ -343,7 +343,7 @@ def _md_cell(name: str, value: Any) -> str:
 
 def to_markdown(records: Sequence[Record], fields: Sequence[str], display: Lang) -> str:
     """A Markdown table (GitHub's and CommonMark's pipe tables) to paste into a document."""
-    mark = _title_columns(fields)
+    mark = _no_english_column(fields)
     head = [_md(heading(name, display)) for name in fields]
     rule = ["---:" if name == "number" else "---" for name in fields]
     lines = ["| " + " | ".join(head) + " |", "| " + " | ".join(rule) + " |"]
@@ -353,14 +353,14 @@ def to_markdown(records: Sequence[Record], fields: Sequence[str], display: Lang)
     return "\n".join(lines) + "\n"
 
 
-def _section_title(record: Record, lang: Lang, display: Lang) -> str:
-    """`Fiche 8 · Économie sociale …`: a sheet's number and its title in the language asked."""
+def _section_title(record: Record, lang: Lang, display: Lang) -> tuple[str, str, str]:
+    """`Fiche 8`, `Économie sociale …` and `fr`: a sheet's number, its title in the language
+    asked (the English one marked `(en)` where the French one is unknown) and that language."""
+    name = f"{_say('sheet', display)} {record.get('number')}"
     if lang is Lang.EN or not record.get("title_fr"):
         title = str(record.get("title_en") or "")
-        title += "" if lang is Lang.EN else " (en)"
-    else:
-        title = french_typography(str(record["title_fr"]))
-    return f"{_say('sheet', display)} {record.get('number')} · {title}"
+        return name, title + ("" if lang is Lang.EN else " (en)"), "en"
+    return name, french_typography(str(record["title_fr"])), "fr"
 
 
 def section_fields(lang: Lang) -> list[str]:
@@ -377,7 +377,8 @@ def to_markdown_sections(
     colon = f"{NNBSP}:" if display is Lang.FR else ":"
     parts = []
     for record in records:
-        lines = [f"## {_md(_section_title(record, lang, display))}", ""]
+        name, title, _ = _section_title(record, lang, display)
+        lines = [f"## {_md(name)} · {_md(title)}", ""]
         for name in fields:
             value = _people_value(record, name, display, mark_english=False)
             if name == "summary_fr" and value:
@@ -466,7 +467,7 @@ def to_html(records: Sequence[Record], fields: Sequence[str], display: Lang, tit
     """A standalone, printable HTML page holding a table of the records: UTF-8, no external
     assets, every value escaped, links that work."""
 
-    mark = _title_columns(fields)
+    mark = _no_english_column(fields)
     head = "".join(f'<th scope="col">{_h(heading(name, display))}</th>' for name in fields)
     rows = [
         "<tr>"
@@ -495,8 +496,9 @@ def to_html_sections(
     body = []
     for record in records:
         anchor = f"sheet-{escape(str(record.get('number')))}"
-        name = _section_title(record, lang, display)
-        body += [f'<section aria-labelledby="{anchor}">', f'<h2 id="{anchor}">{_h(name)}</h2>']
+        name, title, title_lang = _section_title(record, lang, display)
+        shown = f'{_h(name)} · <span lang="{title_lang}">{_h(title)}</span>'
+        body += [f'<section aria-labelledby="{anchor}">', f'<h2 id="{anchor}">{shown}</h2>']
         body.append("<table><tbody>")
         for field in fields:
             value = _people_value(record, field, display, mark_english=False)
