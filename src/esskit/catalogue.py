@@ -11,7 +11,7 @@ from functools import cache
 from itertools import chain
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, get_args
 
 from esskit.models import (
     BEYOND,
@@ -28,6 +28,7 @@ from esskit.models import (
     Kit,
     Links,
     Sheet,
+    SourcedField,
     UrlKind,
     read_number,
 )
@@ -456,6 +457,13 @@ def validate_bytes(
 
     limit = MAX_PROBLEMS + 1 if every_problem else 1  # one more than is listed, to say so
     data = data.removeprefix(_BOM)  # as editors on Windows write UTF-8
+    keys = data.count(b'":')
+    if keys > _MOST_KEYS * data.count(b"{"):
+        # More keys than objects can hold: some are unknown or given twice. Find the first few
+        # before parsing, which for a million of them would cost ten times the file's size.
+        problems = _key_problems(data, limit)
+        if problems:
+            raise _error(where, problems, limit)
     try:
         catalogue: Catalogue = _validator(Catalogue).validate_json(data)
     except ValidationError as exc:
@@ -475,7 +483,7 @@ def validate_bytes(
         ) from None
     # Keys the types could not see: unknown ones, and any given twice (JSON parsers keep the
     # last). Counting is enough to rule both out, unless the file writes a default out.
-    if data.count(b'":') != _keys_given(catalogue):
+    if keys != _keys_given(catalogue):
         problems = _key_problems(data, limit)
         if problems:
             raise _error(where, problems, limit)
@@ -575,6 +583,8 @@ _VALUES: dict[tuple[str, str | None], str] = {
     ("glossary", None): "entry",
     ("sheet", "links"): "links",
 }
+_MOST_KEYS = max(*map(len, _KEYS.values()), len(get_args(SourcedField)))
+"""The most keys an object of a catalogue file can hold (a sheet's `field_sources`)."""
 _TOKEN = re.compile(rb'"((?:[^"\\]|\\.)*)"(\s*:)?|[{}\[\],]')
 
 
