@@ -2,7 +2,7 @@
 
     >>> import esskit
     >>> kit = esskit.load()                 # the packaged catalogue, or load("file.json")
-    >>> best = esskit.find(kit.sheets, "foncier")[0]
+    >>> best = esskit.find(kit.sheets, "foncier", glossary=kit.glossary)[0]
     >>> esskit.get_sheet(kit, best.sheet.number).title
     'L’accès au foncier des acteurs de l’économie sociale et solidaire'
 
