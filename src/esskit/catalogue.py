@@ -451,8 +451,9 @@ _BOM = b"\xef\xbb\xbf"
 def validate_bytes(
     data: bytes, policy: Policy, where: str, *, every_problem: bool = False
 ) -> Catalogue:
-    """Validate a catalogue file's content, or raise a CatalogueError: with its first problem, or
-    with every problem (up to MAX_PROBLEMS) when asked."""
+    """Validate a catalogue file's content (its types, its keys, its links, its glossary), or
+    raise a CatalogueError: with its first problem, or with every problem (up to MAX_PROBLEMS)
+    when asked."""
     from pydantic import ValidationError
 
     limit = MAX_PROBLEMS + 1 if every_problem else 1  # one more than is listed, to say so
@@ -481,6 +482,9 @@ def validate_bytes(
         raise CatalogueError(
             where, [Problem("", "is nested too deeply to be a catalogue")]
         ) from None
+    except ValueError as exc:  # no other is known, but a reader's error is never a bug report
+        problem = Problem("", f"cannot be read as a catalogue ({shown(str(exc), 200)})")
+        raise CatalogueError(where, [problem]) from None
     # Keys the types could not see: unknown ones, and any given twice (JSON parsers keep the
     # last). Counting is enough to rule both out, unless the file writes a default out.
     if keys != _keys_given(catalogue):
