@@ -829,3 +829,22 @@ def test_finding_4_arguments_are_quoted_escaped_and_short(
     assert result.exit_code in (1, 2) and result.stderr.startswith("esskit: ")
     # a path is shown up to 200 characters, twice in the line that suggests `validate`
     assert "\x1b" not in result.stderr and len(result.stderr.splitlines()[0]) < 600
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(["show", "13"], 0), (["search", "xyzzy"], 1), (["show", "99"], 2), (["nosuch"], 2)],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else str(value),
+)
+def test_finding_8_an_unwritable_stderr_keeps_the_exit_code(args: list[str], code: int) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [*esskit_command(), *args],
+            stdout=subprocess.DEVNULL,
+            stderr=full,
+            env=_clean_env(),
+            check=False,
+        )
+    assert result.returncode == code

@@ -65,7 +65,7 @@ class _Group(TyperGroup):
             if type(exc).__name__ == "NoArgsIsHelpError":  # the help, drawn already by Rich
                 help_text = exc.format_message().strip()
                 if help_text:
-                    sys.stderr.write(help_text + "\n")
+                    _write_stderr(help_text + "\n")
             else:
                 context = getattr(exc, "ctx", None)
                 hint = f" (see '{context.command_path} --help')" if context is not None else ""
@@ -149,11 +149,17 @@ class Settings:
 def _stderr(message: str) -> None:
     """One line on stderr; whatever it quotes is escaped and shortened where it is quoted, and
     the whole line is kept within a few hundred characters, whatever slipped through."""
+    _write_stderr(f"{PROG}: {cat.shown(message, 1_000)}\n")
+
+
+def _write_stderr(text: str) -> None:
+    """Write to stderr; when it cannot be written (closed, full), there is nowhere left to say
+    so: go on without it, so that the exit code still tells what happened."""
     try:
-        sys.stderr.write(f"{PROG}: {cat.shown(message, 1_000)}\n")
+        sys.stderr.write(text)
         sys.stderr.flush()
-    except (BrokenPipeError, ValueError):
-        pass
+    except (OSError, ValueError):
+        _silence(sys.stderr)
 
 
 def _os_problem(exc: OSError) -> str:
@@ -180,10 +186,16 @@ def _flush_quietly(code: int) -> int:
 
 
 def _silence_stdout() -> None:
+    _silence(sys.stdout)
+
+
+def _silence(stream: Any) -> None:
+    """Point a stream that cannot be written at /dev/null, so that what it still holds does not
+    fail again when Python flushes it at exit."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError, AttributeError):
         pass
 
 
@@ -798,7 +810,7 @@ def _no_match(
     shown = query if len(query) <= 60 else query[:57] + "..."
     _stderr(f"no sheet matches {shown!r}")
     for near in find(sheets, query, limit=3, loose=True, glossary=glossary):
-        sys.stderr.write(f"  did you mean {near.sheet.number}: {near.sheet.title}?\n")
+        _write_stderr(f"  did you mean {near.sheet.number}: {near.sheet.title}?\n")
     raise typer.Exit(NOTHING_FOUND)
 
 
@@ -920,7 +932,7 @@ def _target(catalogue: "Catalogue", target: str) -> "Sheet":
     if leader is None:
         _stderr(f"{cat.quoted(text)} matches several sheets; say which with its number:")
         for match in matches:
-            sys.stderr.write(f"  {match.sheet.number:>3}  {match.sheet.title}\n")
+            _write_stderr(f"  {match.sheet.number:>3}  {match.sheet.title}\n")
         raise typer.Exit(NOTHING_FOUND)
     return leader.sheet
 
