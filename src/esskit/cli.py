@@ -8,6 +8,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
+from functools import cache
 from itertools import islice
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -229,13 +230,19 @@ def _encodable(text: str, json_text: bool) -> str:
     except UnicodeEncodeError:
         if json_text:
             return _NON_ASCII.sub(_json_escape, text)
-        _stderr(
-            f"the output's encoding ({encoding}) cannot write every character: they are written "
-            "as '?' (PYTHONIOENCODING=utf-8 keeps them)"
-        )
+        _warn_lossy(encoding)
     except LookupError:
         pass
     return text
+
+
+@cache
+def _warn_lossy(encoding: str) -> None:
+    """Say once (output is written in chunks) that some characters will show as `?`."""
+    _stderr(
+        f"the output's encoding ({encoding}) cannot write every character: they are written "
+        "as '?' (PYTHONIOENCODING=utf-8 keeps them)"
+    )
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
