@@ -602,3 +602,30 @@ def test_documents_keep_a_summary_s_paragraphs(runner: CliRunner, tmp_path: Path
     assert "\n\n\\# Para one, same paragraph.\n\n\\- Para two.\n" in markdown
     page = runner.invoke(app, ["show", "3", "-c", str(path), "-f", "html"]).stdout
     assert "<p># Para one, same paragraph.</p><p>- Para two.</p>" in page
+
+
+def numbers_in(fmt: str, out: str) -> list[int]:
+    """The sheet numbers an export holds, read back the way its readers would."""
+    if fmt == "markdown" and "\n## " in "\n" + out:
+        return [int(line.split()[2]) for line in out.splitlines() if line.startswith("## ")]
+    if fmt == "markdown":
+        return [int(row[0]) for row in markdown_rows(out)[1:]]
+    if fmt == "html":
+        page = parse_page(out)
+        if "section" in page.tags:
+            return [int(h.split("-")[1]) for h in re.findall(r'<h2 id="(sheet-\d+)"', out)]
+        return [int(row[0]) for row in page.rows[1:]]
+    return [int(row[0]) for row in spreadsheet_rows(out.encode("utf-8"))[1:]]
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "spreadsheet"])
+@pytest.mark.parametrize(
+    "args", [["list", "8", "16", "7"], ["search", "alimentation"], ["show", "8", "16", "7"]]
+)
+def test_each_export_reads_back_to_the_same_sheets(
+    runner: CliRunner, fmt: str, args: list[str]
+) -> None:
+    expected = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    numbers = [item["number"] for item in expected]
+    out = runner.invoke(app, [*args, "-f", fmt], catch_exceptions=False)
+    assert out.exit_code == 0 and numbers_in(fmt, out.stdout) == numbers
