@@ -13,9 +13,14 @@ def _interrupted(signum: int, frame: object) -> None:
     os._exit(130)
 
 
+def handle_interrupts() -> None:
+    """From now on, Ctrl-C ends esskit with one line and exit 130."""
+    signal.signal(signal.SIGINT, _interrupted)
+
+
 def main() -> None:
     """Run the `esskit` command; Ctrl-C is handled before anything heavy is imported."""
-    signal.signal(signal.SIGINT, _interrupted)
+    handle_interrupts()
     from esskit.cli import main as run
 
     run()

@@ -1054,7 +1054,11 @@ def schema() -> None:
 
 
 def main() -> None:
-    """Entry point of the `esskit` command."""
+    """Run the `esskit` command (the entry point, `esskit.__main__.main`, handles Ctrl-C before
+    this module is imported; called directly, it handles it from here)."""
+    from esskit.__main__ import handle_interrupts
+
+    handle_interrupts()
     # A command lives for a moment and makes no garbage cycles worth collecting, while the cycle
     # collector would rescan every record of a catalogue as it is built and searched: a third of
     # the time of a search on 100 000 sheets. Leave it off.
