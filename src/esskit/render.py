@@ -821,26 +821,45 @@ def _link(url: str) -> Text:
 
 
 class _Unbroken:
-    """Lines that are never wrapped nor cut, each a label and a URL with a note: the terminal
-    wraps a long one itself, which keeps the URL whole for click-to-open and copying."""
+    """Lines that are never wrapped nor cut, each a label and a URL with a note. A URL that does
+    not fit beside its label goes on a line of its own, and one longer than the terminal is
+    left for the terminal to wrap: either way it stays whole for click-to-open and copying."""
 
     def __init__(self, rows: Sequence[tuple[str, str | None, str]], indent: int) -> None:
         self.rows = rows
         self.indent = indent
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.cells import cell_len
         from rich.segment import Segment
         from rich.style import Style
 
+        def clean(text: str) -> str:
+            return _UNSAFE.sub("\N{REPLACEMENT CHARACTER}", text)
+
+        def beside(url: str | None, note: str) -> int:
+            return 1 + self.indent + cell_len(url or "") + (1 + cell_len(note) if note else 0)
+
+        # labels beside their addresses when every line fits, else each on a line of its own
+        stacked = any(beside(url, note) > options.max_width for _, url, note in self.rows)
         for label, url, note in self.rows:
+            if stacked:
+                if label:
+                    yield Segment(" " + label, Style(bold=True))
+                    yield Segment.line()
+                if url is not None:
+                    yield Segment("   ")
+                    yield Segment(clean(url), Style(link=url))
+                    yield Segment.line()
+                if note:
+                    yield Segment("   " + clean(note), Style(dim=True))
+                    yield Segment.line()
+                continue
             yield Segment(" " + label.ljust(self.indent), Style(bold=True))
             if url is not None:
-                yield Segment(_UNSAFE.sub("\N{REPLACEMENT CHARACTER}", url), Style(link=url))
+                yield Segment(clean(url), Style(link=url))
             if note:
-                yield Segment(
-                    (" " if url else "") + _UNSAFE.sub("\N{REPLACEMENT CHARACTER}", note),
-                    Style(dim=True),
-                )
+                yield Segment((" " if url else "") + clean(note), Style(dim=True))
             yield Segment.line()
 
 
