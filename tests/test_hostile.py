@@ -704,7 +704,14 @@ def test_finding_13_big_tables_and_trees_are_refused_with_advice(
     from esskit import cli
 
     monkeypatch.setattr(cli, "MAX_TABLE_ROWS", 9)
-    for args in (["list", "-f", "table"], ["list", "--tree"], ["search", "ESS", "-f", "table"]):
+    many = [str(number) for number in range(10)]
+    for args in (
+        ["list", "-f", "table"],
+        ["list", "--tree"],
+        ["search", "ESS", "-f", "table"],
+        ["show", *many, "-f", "table"],
+        ["glossary", "-f", "table"],
+    ):
         result = runner.invoke(app, args)
         assert result.exit_code == 2 and one_line_error(result.stderr), args
         assert "too many to draw" in result.stderr and "--format plain" in result.stderr

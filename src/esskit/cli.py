@@ -849,6 +849,7 @@ def show(
 
         from esskit.render import sheet_panel
 
+        _table_rows(len(sheets))
         panels = (sheet_panel(sheet, *cat.sheet_url(sheet), display) for sheet in sheets)
         _emit_rich(Group(*panels))
         return
