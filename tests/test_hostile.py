@@ -858,3 +858,17 @@ def test_finding_8_an_unwritable_stderr_keeps_the_exit_code(args: list[str], cod
             check=False,
         )
     assert result.returncode == code
+
+
+@pytest.mark.slow
+def test_validate_dash_with_stdin_closed_is_one_line() -> None:
+    result = subprocess.run(
+        [*esskit_command(), "validate", "-"],
+        stdin=None,
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+        check=False,
+        preexec_fn=lambda: os.close(0),
+    )
+    assert (result.returncode, result.stderr) == (2, "esskit: standard input is closed\n")

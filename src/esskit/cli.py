@@ -1043,7 +1043,10 @@ STDIN = "standard input"
 
 def _stdin() -> bytes:
     """A catalogue read from standard input, within the size limit of a catalogue file."""
-    return cat.read_stream(sys.stdin.buffer, STDIN)
+    stream = getattr(sys.stdin, "buffer", None)  # none when stdin is closed (`<&-`)
+    if stream is None:
+        raise cat.CatalogueError(STDIN, [cat.Problem("", "is closed")])
+    return cat.read_stream(stream, STDIN)
 
 
 @app.command(epilog=_examples("esskit schema > catalogue.schema.json"))
