@@ -45,6 +45,9 @@ def probe(*args: str) -> dict[str, object]:
         ("show", "13", "--json"),
         ("open", "13", "--print-url"),
         ("list", "--format", "plain"),
+        ("list", "8", "16", "--format", "markdown"),
+        ("show", "8", "16", "--format", "html"),
+        ("list", "--format", "spreadsheet"),
     ],
 )
 def test_machine_output_loads_no_rich_search_or_browser(args: tuple[str, ...]) -> None:
