@@ -357,10 +357,12 @@ class Block:
             found.update(" ".join(lines[start : start + 1_000]).split())
         return _spellable(found)
 
-    def words_from(self, prefix: str) -> Iterator[tuple[str, Place]]:
-        """Every whole word of the text that starts with `prefix`, and where it stands."""
+    def words_from(self, starts: Sequence[str]) -> Iterator[tuple[str, Place]]:
+        """Every whole word of the text that starts with one of `starts`, and where it stands:
+        one scan of the text, whatever the number of starts."""
         text = self.text
-        for found in re.finditer(re.escape(prefix) + _REST_OF_WORD, text):
+        pattern = "(?:" + "|".join(map(re.escape, starts)) + ")" + _REST_OF_WORD
+        for found in re.finditer(pattern, text):
             position = found.start()
             if position and text[position - 1] not in _BOUNDARIES:
                 continue
@@ -478,7 +480,7 @@ def _spellable(words: Iterable[str]) -> list[str]:
 
 def _shortest(starts: Iterable[str]) -> list[str]:
     """The starts that no other start begins (a word that starts with `mobilit` starts with
-    `mobil`), so that no word is found twice."""
+    `mobil`), so that a scan finds each word once."""
     kept: list[str] = []
     for start in sorted(set(starts), key=len):
         if not any(start.startswith(shorter) for shorter in kept):
@@ -494,14 +496,13 @@ def _places(index: Index, reader: Reader, term: int) -> tuple[list[Hit], Answers
     for block in index.blocks:
         verdicts: dict[str, int | None] = {}
         found = answers[block.lang]
-        for start in _shortest(reader.starts):
-            for word, place in block.words_from(start):
-                if word not in verdicts:
-                    verdicts[word] = reader.quality(word, block.lang)
-                quality = verdicts[word]
-                if quality is not None:
-                    hits.append(Hit(*place, term, quality))
-                    found[word] = quality
+        for word, place in block.words_from(_shortest(reader.starts)):
+            if word not in verdicts:
+                verdicts[word] = reader.quality(word, block.lang)
+            quality = verdicts[word]
+            if quality is not None:
+                hits.append(Hit(*place, term, quality))
+                found[word] = quality
     return hits, answers
 
 
