@@ -29,6 +29,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "NO_COLOR",
         "LANG",
         "LC_ALL",
+        "LC_MESSAGES",
+        "LANGUAGE",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "100")
