@@ -12,8 +12,9 @@
 3. score: BM25F, a field-weighted, rarity-weighted sum over the query's words;
 4. rank: tiers first (the sheet the query names; a title, keyword or glossary entry holding the
    query's words in order), then the score, then the sheet number;
-5. explain: the field and text that matched best, and how the query was read (`PAT → projet
-   alimentaire territorial`, `vdlo → velo`).
+5. explain: the field and text that matched best, and how the query was read: an acronym's
+   expansion (`PAT → projet alimentaire territorial`), a word found in another form
+   (`cantines → cantine`, `vdlo → velo`).
 
 A sheet is a match only when the words it holds weigh at least half of the query (a word found
 only in a summary counts for less): a query about something outside the kit finds nothing rather
@@ -790,24 +791,19 @@ def _excerpt(text: str, wanted: set[str]) -> str:
     return sentences[0]
 
 
-def _readings(query: Query, answers: Sequence[Answers], evidence: Evidence) -> str | None:
-    """How the query's words were read for this sheet: acronyms expanded, typos corrected."""
+def _readings(
+    query: Query, answers: Sequence[Answers], evidence: Evidence, said: Sequence[str], lang: str
+) -> str | None:
+    """How the query's words were read for this sheet: an acronym as its expansion, and a word
+    that the best text holds in another form (a stem, a longer word, a typo) as that form."""
     notes = []
     for position, term in enumerate(query.terms):
         if position not in evidence.terms:
             continue
-        for entry in term.entries:
-            notes.append(f"{entry.term} → {entry.fr}")
-        corrected = sorted(
-            {
-                w
-                for found in answers[position].values()
-                for w, quality in found.items()
-                if quality == TYPO
-            }
-        )
-        if corrected and not term.entries:
-            notes.append(f"{term.word} → {', '.join(corrected[:3])}")
+        notes += [f"{entry.term} → {entry.fr}" for entry in term.entries]
+        forms = list(dict.fromkeys(w for w in said if w in answers[position][lang]))
+        if forms and term.word not in forms and not term.entries:
+            notes.append(f"{term.word} → {', '.join(forms[:3])}")
     return "; ".join(dict.fromkeys(notes)) or None
 
 
@@ -839,12 +835,13 @@ def explain(
     text = index.segments(sheet)[position][part]
     if kind is Field.SUMMARY:
         text = _excerpt(text, wanted)
+    said = fold(text).split()
     highlights = {
         key: _spans(title, wanted)
         for key, title in (("title_fr", sheet.title_fr), ("title_en", sheet.title_en))
         if title
     }
-    note = _readings(query, answers, evidence)
+    note = _readings(query, answers, evidence, said, lang)
     return Match(sheet, shown, item.tier, Matched(kind, lang, text, note), highlights)
 
 
