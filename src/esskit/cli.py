@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup, TyperOption
 
 from esskit import catalogue as cat
-from esskit.models import Category, read_number
+from esskit.models import CONTROL, Category, read_number
 from esskit.render import (
     DEFAULT_COLUMNS,
     FRENCH_CATEGORIES,
@@ -150,7 +150,18 @@ class Settings:
 def _stderr(message: str) -> None:
     """One line on stderr; whatever it quotes is escaped and shortened where it is quoted, and
     the whole line is kept within a few hundred characters, whatever slipped through."""
-    _write_stderr(f"{PROG}: {cat.shown(message, 1_000)}\n")
+    if len(message) > 1_000:
+        message = message[:997] + "..."
+    _write_stderr(f"{PROG}: {_UNSAFE.sub(_escaped, message)}\n")
+
+
+# What must not reach a terminal raw: control characters (see models.CONTROL) and the
+# undecodable bytes of a path (surrogates, which a strict UTF-8 stderr cannot even write).
+_UNSAFE = re.compile(f"[{CONTROL}\ud800-\udfff]")
+
+
+def _escaped(match: "re.Match[str]") -> str:
+    return repr(match[0])[1:-1]
 
 
 def _write_stderr(text: str) -> None:
