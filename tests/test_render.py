@@ -629,3 +629,14 @@ def test_each_export_reads_back_to_the_same_sheets(
     numbers = [item["number"] for item in expected]
     out = runner.invoke(app, [*args, "-f", fmt], catch_exceptions=False)
     assert out.exit_code == 0 and numbers_in(fmt, out.stdout) == numbers
+
+
+def test_a_panel_shows_the_first_keywords_and_counts_the_rest(runner: CliRunner) -> None:
+    sheet = cat.load().sheets[8]
+    hidden = len(sheet.keywords_fr) - 12
+    assert hidden > 0
+    shown = runner.invoke(app, ["show", "8", "-f", "table"], env={"COLUMNS": "200"}).stdout
+    assert f"and {hidden} more (--json lists them all)" in " ".join(shown.split())
+    assert sheet.keywords_fr[11] in shown and sheet.keywords_fr[-1] not in shown.split(",")
+    full = json.loads(runner.invoke(app, ["show", "8", "--json"]).stdout)
+    assert full["keywords_fr"] == list(sheet.keywords_fr)

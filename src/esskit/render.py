@@ -103,6 +103,10 @@ _HEADINGS = {
 
 _WORDS = {
     "sheet": ("Sheet", "Fiche"),
+    "more_keywords": (
+        "and {} more (--json lists them all)",
+        "et {} autres (--json les donne tous)",
+    ),
     "no_french_title": ("no known French title", "titre français inconnu"),
     "page_socioeco": ("the sheet's socioeco.org page", "la page de la fiche sur socioeco.org"),
     "page_citego": ("the sheet's citego.org page", "la page de la fiche sur citego.org"),
@@ -239,6 +243,17 @@ def to_tsv(records: Sequence[Record], fields: Sequence[str], *, header: bool = T
 
 def _say(key: str, display: Lang) -> str:
     return _WORDS[key][display is Lang.FR]
+
+
+SHOWN_KEYWORDS = 12
+"""Keywords a panel shows in each language: the kit's vocabulary gives some sheets seventy."""
+
+
+def _some_keywords(keywords: Sequence[str], display: Lang) -> str:
+    """The first keywords, and how many more there are."""
+    shown = ", ".join(keywords[:SHOWN_KEYWORDS])
+    more = len(keywords) - SHOWN_KEYWORDS
+    return f"{shown}, {_say('more_keywords', display).format(more)}" if more > 0 else shown
 
 
 def heading(field: str, display: Lang) -> str:
@@ -937,8 +952,8 @@ def _sheet_panel(
     row(say("title_fr"), french_typography(sheet.title_fr) if sheet.title_fr else missing)
     row(say("title_en"), sheet.title_en)
     row(say("summary_fr"), paragraphs(sheet.summary_fr) if sheet.summary_fr else None)
-    row(say("keywords_fr"), ", ".join(sheet.keywords_fr))
-    row(say("keywords_en"), ", ".join(sheet.keywords_en))
+    row(say("keywords_fr"), _some_keywords(sheet.keywords_fr, display))
+    row(say("keywords_en"), _some_keywords(sheet.keywords_en, display))
     row(say("published"), sheet.published)
     for number, (label, link, note) in enumerate(links):
         if number == len(links) - len(sources):
