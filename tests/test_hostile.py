@@ -872,3 +872,27 @@ def test_validate_dash_with_stdin_closed_is_one_line() -> None:
         preexec_fn=lambda: os.close(0),
     )
     assert (result.returncode, result.stderr) == (2, "esskit: standard input is closed\n")
+
+
+@pytest.mark.parametrize(
+    "name", sorted(name for name in EXPECTED if name.endswith(".json") and "key" in name)
+)
+def test_both_key_readers_find_the_same_problems_in_the_corpus(name: str) -> None:
+    data = (BROKEN / name).read_bytes()
+    streamed = sorted(map(str, cat._key_problems(data, 100)))
+    assert streamed == sorted(map(str, cat._tree_key_problems(data, 100)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"kit": {"name": "K", "x": 1, "name": "L"}, "sheets": [{"a": 1}, {"b": {"c": 1}}]}',
+        '{"sheets": [1, "s", {"number": 1, "number": 2, "links": {"pdf": null, "pdf": null}}]}',
+        '{"glossary": [{"term": "A", "sheets": [1, 2]}, {"term": "B", "y": [{"z": 1}]}], "q": 0}',
+        '{"sheets": [{"field_sources": {"title_en": "x", "title_en": "y"}, "t": "\\"k\\":"}]}',
+    ],
+)
+def test_both_key_readers_find_the_same_problems(text: str) -> None:
+    data = text.encode()
+    streamed = sorted(map(str, cat._key_problems(data, 100)))
+    assert streamed and streamed == sorted(map(str, cat._tree_key_problems(data, 100)))

@@ -411,7 +411,7 @@ def describe(errors: list[ErrorDetails], prefix: tuple[int | str, ...] = ()) -> 
 def _lenient_keys(schema: Any) -> Any:
     """A copy of a pydantic core schema whose objects ignore unknown keys instead of reporting
     each of them (a file of a million unknown keys would cost gigabytes of errors):
-    `_key_problems` finds unknown keys instead, stopping at the first few."""
+    `_key_problems` and `_tree_key_problems` find unknown keys instead."""
     if isinstance(schema, dict):
         copy = {key: _lenient_keys(value) for key, value in schema.items()}
         if copy.get("extra_fields_behavior") == "forbid":
@@ -432,7 +432,7 @@ def adapter() -> TypeAdapter[Catalogue]:
 
 @cache
 def _validator(kind: type[Catalogue] | type[Sheet]) -> SchemaValidator:
-    """The validator of a catalogue file or of one sheet, unknown keys left to `_key_problems`."""
+    """The validator of a catalogue file or of one sheet, unknown keys left to be found apart."""
     from pydantic import TypeAdapter
     from pydantic_core import SchemaValidator
 
@@ -475,7 +475,7 @@ def validate_bytes(
         if every_problem:
             sheets = _raw_sheets(data)
             problems += _later_sheet_problems(sheets, errors, limit - len(problems))
-            problems += _key_problems(data, limit)
+            problems += _tree_key_problems(data, limit)
             problems += _link_problems(_links_in_json(sheets), policy)
         raise _error(where, problems, limit) from None
     except RecursionError:
@@ -488,7 +488,7 @@ def validate_bytes(
     # Keys the types could not see: unknown ones, and any given twice (JSON parsers keep the
     # last). Counting is enough to rule both out, unless the file writes a default out.
     if keys != _keys_given(catalogue):
-        problems = _key_problems(data, limit)
+        problems = _tree_key_problems(data, limit)
         if problems:
             raise _error(where, problems, limit)
     problems = _link_problems(_links_in_sheets(catalogue.sheets), policy)
@@ -571,7 +571,7 @@ def _keys_given(catalogue: Catalogue) -> int:
 
 
 # Which keys each object of a catalogue file may hold, and what the value of a key (or the
-# items of an array) is: enough of the format for `_key_problems` to follow a file.
+# items of an array) is: enough of the format to follow a file's objects.
 _KEYS: dict[str, frozenset[str]] = {
     "catalogue": frozenset(Catalogue.__dataclass_fields__),
     "kit": frozenset(Kit.__dataclass_fields__),
@@ -586,7 +586,13 @@ _VALUES: dict[tuple[str, str | None], str] = {
     ("sheets", None): "sheet",
     ("glossary", None): "entry",
     ("sheet", "links"): "links",
+    ("sheet", "field_sources"): "field_sources",
 }
+_NESTED: dict[str, tuple[str, ...]] = {
+    kind: tuple(key for parent, key in _VALUES if parent == kind and key is not None)
+    for kind in _KEYS
+}
+"""The keys of each kind of object whose values are objects or arrays of them."""
 _MOST_KEYS = max(*map(len, _KEYS.values()), len(get_args(SourcedField)))
 """The most keys an object of a catalogue file can hold (a sheet's `field_sources`)."""
 _TOKEN = re.compile(rb'"((?:[^"\\]|\\.)*)"(\s*:)?|[{}\[\],]')
@@ -646,6 +652,63 @@ def _key_problems(data: bytes, limit: int) -> list[Problem]:
             if len(problems) >= limit:
                 break
     return problems
+
+
+class _Repeated(dict[str, Any]):
+    """An object of the file that gives some key more than once, with those keys."""
+
+    __slots__ = ("repeated",)
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        seen: set[str] = set()
+        self.repeated: list[str] = []
+        for key, _ in pairs:
+            if key in seen:
+                self.repeated.append(key)
+            seen.add(key)
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object as `json` reads it, marked when it gives a key twice."""
+    obj = dict(pairs)
+    return obj if len(obj) == len(pairs) else _Repeated(pairs)
+
+
+def _tree_key_problems(data: bytes, limit: int) -> list[Problem]:
+    """Unknown keys and keys given twice, each with its location, up to `limit`: the file read
+    whole by `json` (its C reader, a few times faster than `_key_problems`), then its objects
+    looked at where the format has them."""
+    import json
+
+    try:
+        tree = json.loads(data, object_pairs_hook=_object)
+    except (ValueError, RecursionError):
+        return []
+    problems: list[Problem] = []
+
+    def visit(obj: Any, kind: str, loc: tuple[int | str, ...]) -> None:
+        if not isinstance(obj, dict) or len(problems) >= limit:
+            return
+        for key in getattr(obj, "repeated", ()):
+            problems.append(
+                Problem(location((*loc, key)), "given twice (each key may be given once)")
+            )
+        allowed = _KEYS.get(kind)
+        if allowed is not None and not allowed.issuperset(obj):
+            problems.extend(
+                Problem(location((*loc, key)), "unknown field") for key in obj if key not in allowed
+            )
+        for key in _NESTED.get(kind, ()):
+            value, child = obj.get(key), _VALUES[(kind, key)]
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    visit(item, _VALUES.get((child, None), ""), (*loc, key, index))
+            else:
+                visit(value, child, (*loc, key))
+
+    visit(tree, "catalogue", ())
+    return problems[:limit]
 
 
 def _glossary_problems(catalogue: Catalogue) -> list[Problem]:
