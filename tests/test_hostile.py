@@ -42,6 +42,7 @@ def test_validate_reports_each_problem(runner: CliRunner, name: str, fragment: s
     assert all(line.startswith("esskit: ") for line in result.stderr.splitlines())
 
 
+@pytest.mark.slow  # each file with each command; everyday runs check each file with validate
 @pytest.mark.parametrize(("name", "fragment"), sorted(EXPECTED.items()))
 @pytest.mark.parametrize("command", COMMANDS, ids=[c[0] for c in COMMANDS])
 def test_commands_refuse_a_broken_catalogue_in_one_line(

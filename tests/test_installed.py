@@ -23,6 +23,7 @@ def test_help_through_python_m(run: Run) -> None:
     assert result.returncode == 0 and "search" in result.stdout and "open" in result.stdout
 
 
+@pytest.mark.slow
 def test_version(run: Run) -> None:
     result = run("--version")
     assert result.returncode == 0 and result.stdout.startswith("esskit ")
@@ -34,6 +35,7 @@ def test_list_json_from_the_installed_package(run: Run) -> None:
     assert [s["number"] for s in json.loads(result.stdout)] == list(range(25))
 
 
+@pytest.mark.slow
 def test_piped_default_is_plain_tab_separated_lines(run: Run) -> None:
     result = run("list", "--category", "lever")
     lines = result.stdout.splitlines()
@@ -228,6 +230,7 @@ def test_force_color_colours_a_table(run: Run) -> None:
     assert "\x1b[" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_directory_as_catalogue_is_a_one_line_error(run: Run, tmp_path: Path) -> None:
     result = run("list", "--catalogue", str(tmp_path))
     assert result.returncode == 2 and one_line_error(result.stderr)
