@@ -16,6 +16,8 @@ from typer.core import TyperGroup
 from typer.testing import CliRunner
 
 from esskit.cli import app
+from esskit.models import Category
+from esskit.render import FRENCH_CATEGORIES, Format
 
 
 def _group() -> TyperGroup:
@@ -111,3 +113,10 @@ def test_validate_dash_reports_problems_with_their_location(runner: CliRunner) -
 def test_validate_dash_with_nothing_on_standard_input(runner: CliRunner, text: str) -> None:
     result = runner.invoke(app, ["validate", "-"], input=text)
     assert result.exit_code == 2 and result.stderr == "esskit: standard input is empty\n"
+
+
+def test_help_names_every_format_and_category(runner: CliRunner) -> None:
+    text = " ".join(help_text(runner, "list").split())
+    assert f"Output format: {', '.join(Format)} [default:" in text
+    names = [*Category, *FRENCH_CATEGORIES.values()]
+    assert all(re.search(rf"\b{name}\b", text) for name in names)

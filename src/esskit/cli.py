@@ -581,7 +581,9 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="Output format \\[default: table on a terminal, plain when piped].",
+        metavar="FORMAT",
+        help=f"Output format: {', '.join(Format)} \\[default: table on a terminal, plain when "
+        "piped].",
         show_default=False,
         case_sensitive=False,
     ),
@@ -613,8 +615,8 @@ CategoryOption = Annotated[
         "--category",
         "-k",
         metavar="CATEGORY",
-        help="Only this category: intro, lever or thematic (French names work too: "
-        "introduction, levier, thématique).",
+        help=f"Only this category: {', '.join(Category)} (French names work too: "
+        f"{', '.join(FRENCH_CATEGORIES.values())}).",
         autocompletion=_complete_categories,
         show_default=False,
     ),
