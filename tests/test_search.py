@@ -360,6 +360,44 @@ def test_titles_in_any_script_are_found(kit: Catalogue, title: str, query: str) 
     assert 99 in numbers(Catalogue(kit.kit, (*kit.sheets, target)), query)
 
 
+def test_every_title_of_the_kit_typed_out_is_a_phrase_of_its_sheet(kit: Catalogue) -> None:
+    for sheet in kit.sheets:
+        for title in filter(None, (sheet.title_fr, sheet.title_en)):
+            best = find(kit.sheets, title, glossary=kit.glossary)[0]
+            assert (best.sheet.number, best.tier) == (sheet.number, Tier.PHRASE), title
+
+
+def test_an_acronym_with_two_meanings_says_the_one_that_leads_to_each_sheet(
+    kit: Catalogue,
+) -> None:
+    notes = {m.sheet.number: m.matched.note for m in find(kit.sheets, "REP", glossary=kit.glossary)}
+    assert notes[22] == "REP → responsabilité élargie du producteur"
+    assert notes[6] == "REP → réseau d'éducation prioritaire"
+
+
+@pytest.mark.parametrize("query", ["P.A.T.", "p.a.t", "PAT"])
+def test_an_acronym_may_be_typed_with_dots(kit: Catalogue, query: str) -> None:
+    assert numbers(kit, query)[:1] == [8]
+
+
+def test_a_changed_list_of_sheets_is_indexed_again(kit: Catalogue) -> None:
+    sheets = list(kit.sheets)
+    assert numbers(Catalogue(kit.kit, tuple(sheets)), "foncier")[0] == 13
+    before = find(sheets, "foncier")
+    sheets.pop(13)
+    after = find(sheets, "foncier")
+    assert before[0].sheet.number == 13 and 13 not in [m.sheet.number for m in after]
+
+
+def test_searching_a_category_finds_what_searching_all_then_filtering_finds(
+    kit: Catalogue,
+) -> None:
+    levers = [sheet for sheet in kit.sheets if sheet.category is Category.LEVER]
+    among = [m.sheet.number for m in find(levers, "financement", limit=None, glossary=kit.glossary)]
+    every = find(kit.sheets, "financement", limit=None, glossary=kit.glossary)
+    assert among and set(among) <= {m.sheet.number for m in every}
+
+
 def test_separators_inside_unvalidated_text_do_not_shift_sheets(kit: Catalogue) -> None:
     broken = replace(kit.sheets[0], title_fr="Deux\nlignes\tet\vplus")
     sheets = [broken, *kit.sheets[1:]]
@@ -376,19 +414,24 @@ def test_a_large_catalogue_finds_every_copy(kit: Catalogue) -> None:
 
 # ----------------------------------------------------------------------------- properties
 
-WORDS = ["vélo", "mobilité", "cantine", "foncier", "économie", "ESS", "culture", "Łódź", "µg", "d'"]
+WORDS = [
+    "vélo", "mobilité", "mobilités", "cantine", "foncier", "économie", "ESS", "SSE", "culture",
+    "Łódź", "µg", "d'", "économie sociale et solidaire", "\t", "\n", "\v", "e\u0301",
+]  # fmt: skip
 _text = st.lists(
     st.one_of(st.sampled_from(WORDS), st.text(min_size=1, max_size=8)), min_size=1, max_size=5
 ).map(" ".join)
 
 
 @st.composite
-def catalogues(draw: st.DrawFn) -> list[Sheet]:
-    """Small catalogues of random text made partly of real words, separators and all."""
+def catalogues(draw: st.DrawFn) -> tuple[list[Sheet], list[GlossaryEntry]]:
+    """Small catalogues of random text made partly of real words, separators and all, with sheet
+    numbers that may repeat, and a glossary whose entries may lead to numbers that repeat or that
+    no sheet has."""
     count = draw(st.integers(min_value=1, max_value=6))
-    return [
+    sheets = [
         Sheet(
-            number,
+            draw(st.integers(min_value=0, max_value=count)),
             draw(st.sampled_from(list(Category))),
             draw(_text),
             title_fr=draw(st.none() | _text),
@@ -396,8 +439,20 @@ def catalogues(draw: st.DrawFn) -> list[Sheet]:
             keywords_fr=tuple(draw(st.lists(_text, max_size=3))),
             keywords_en=tuple(draw(st.lists(_text, max_size=3))),
         )
-        for number in range(count)
+        for _ in range(count)
     ]
+    numbers = st.integers(min_value=0, max_value=count + 1)
+    glossary = [
+        GlossaryEntry(
+            draw(st.sampled_from(["ESS", "PAT", "AMI", "vélo"])),
+            draw(_text),
+            en=draw(st.none() | _text),
+            sheets=tuple(draw(st.lists(numbers, min_size=1, max_size=3))),
+            case_sensitive=draw(st.booleans()),
+        )
+        for _ in range(draw(st.integers(min_value=0, max_value=3)))
+    ]
+    return sheets, glossary
 
 
 def _typo(word: str, data: st.DataObject) -> str:
@@ -407,18 +462,17 @@ def _typo(word: str, data: st.DataObject) -> str:
     return word[:at] + data.draw(st.sampled_from("aeiouxz")) + word[at + 1 :]
 
 
-@pytest.mark.slow
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(catalogues(), st.data())
 def test_the_index_finds_exactly_what_reading_every_sheet_finds(
-    sheets: list[Sheet], data: st.DataObject
+    catalogue: tuple[list[Sheet], list[GlossaryEntry]], data: st.DataObject
 ) -> None:
+    sheets, glossary = catalogue
     words = [w for sheet in sheets for w in sheet.title_en.split()] or ["x"]
     query = " ".join(
         _typo(data.draw(st.sampled_from(words)), data) if data.draw(st.booleans()) else word
         for word in data.draw(st.lists(st.sampled_from(words + WORDS), min_size=1, max_size=3))
     )
-    glossary = [GlossaryEntry("ESS", "économie sociale et solidaire", sheets=(0,))]
     loose = data.draw(st.booleans())
     try:
         plain = find(sheets, query, limit=None, loose=loose, glossary=glossary, every_sheet=True)

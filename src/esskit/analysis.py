@@ -65,7 +65,9 @@ class _FoldMap(dict[int, str]):
 
 @cache
 def _tables(keep: str) -> tuple[_FoldMap, bytes]:
-    """The folding table for any text, and the byte table for Latin-1 text, keeping `keep`."""
+    """The folding table for any text, and the byte table for Latin-1 text, keeping `keep`
+    (and, on first use, the encoding error handler that folds what Latin-1 cannot hold)."""
+    codecs.register_error("esskit-fold", _fold_unencodable)
     full = _FoldMap(keep)
     latin1 = bytearray(256)
     for code in range(256):
@@ -88,9 +90,6 @@ def _fold_unencodable(error: UnicodeError) -> tuple[str, int]:
     if not all(ord(char) < 256 for char in folded):
         raise _NotLatin1
     return folded, error.end
-
-
-codecs.register_error("esskit-fold", _fold_unencodable)
 
 
 _TYPOGRAPHY = "’‘“”–—…œŒ\u202f\u2009"
@@ -169,10 +168,3 @@ def stem(word: str, lang: str) -> str:
 def words(text: str) -> list[str]:
     """The folded words of a text, in order."""
     return fold(text).split()
-
-
-def content_words(text: str) -> list[str]:
-    """The words of a text that can be searched for: no stop words, no lone letters (what is left
-    of `l'` and `d'`) unless they are digits."""
-    stop = stop_words()
-    return [word for word in words(text) if (len(word) > 1 or word.isdigit()) and word not in stop]

@@ -25,13 +25,13 @@ and imports it only to correct a typo.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from functools import cached_property
-from itertools import accumulate
 from operator import attrgetter
 from os.path import commonprefix
 from typing import NamedTuple
@@ -94,6 +94,8 @@ LONGER_WORD = 80
 """A word that starts with the query's word (`mobil` -> `mobilite`)."""
 TYPO = 70
 """A word within a typo or two of the query's word (`vdlo` -> `velo`)."""
+PART_OF_ESS = 50
+"""`economie` or `economy` for ESS: a text may write the name out."""
 
 MIN_COVER = 0.5
 """The share of the query's weight that a sheet must hold to be a match."""
@@ -122,7 +124,11 @@ _ESS_PHRASES = (
 _ESS = "ess"
 _ESS_WORDS = frozenset({"ess", "sse"})
 """The two acronyms, French and English: each query for one finds the other."""
+_ESS_HEADS = {"economie": PART_OF_ESS, "economy": PART_OF_ESS}
+"""Words that every way of writing ESS out holds: they answer ESS a little, so that a title that
+writes the name out (`Économie sociale et solidaire & numérique`) holds the query's phrase."""
 _WORD = re.compile(r"[^\W_]+")
+_DOTTED = re.compile(r"(?<!\w)[^\W\d_](?:\.[^\W\d_])+\.?(?!\w)")
 
 
 class Matched(NamedTuple):
@@ -175,7 +181,8 @@ class Term:
 
     @property
     def exact_only(self) -> bool:
-        """Acronyms, numbers and short words match only as themselves or their stem."""
+        """No longer word and no typo answers an acronym, a number or a word of three letters or
+        fewer (a short word may still answer through its stem; an acronym or a number never)."""
         return bool(self.entries) or len(self.word) < SHORTEST_FUZZY or self.word.isdigit()
 
 
@@ -202,13 +209,16 @@ def _acronyms(
 ) -> dict[str, tuple[GlossaryEntry, ...]]:
     """The query's acronyms, folded, with their glossary entries (an entry that asks for its
     capitals is found only when typed with them)."""
+    by_term: dict[str, list[GlossaryEntry]] = {}
+    for entry in glossary:
+        by_term.setdefault(" ".join(words(entry.term)), []).append(entry)
     found: dict[str, tuple[GlossaryEntry, ...]] = {}
     for typed in typed_words:
         folded = " ".join(words(typed))
         entries = tuple(
             entry
-            for entry in glossary
-            if (typed == entry.term if entry.case_sensitive else folded == fold(entry.term).strip())
+            for entry in by_term.get(folded, ())
+            if not entry.case_sensitive or typed == entry.term
         )
         if entries:
             found[folded] = entries
@@ -221,6 +231,7 @@ def parse(text: str, glossary: Sequence[GlossaryEntry] = (), *, loose: bool = Fa
         raise QueryTooLong(
             f"the query is {len(text)} characters long: give at most {MAX_QUERY_CHARACTERS}"
         )
+    text = _DOTTED.sub(lambda dotted: dotted.group().replace(".", ""), text)  # P.A.T. is PAT
     typed_words = _WORD.findall(text)
     if not typed_words:
         raise EmptyQuery("the query is empty: give a word of a title, a subject or a sheet number")
@@ -298,23 +309,25 @@ class Reader:
     def quality(self, word: str, lang: str) -> int | None:
         """How well `word`, of a field in `lang`, answers the term (None: it does not)."""
         term = self.term
-        if word == term.word or (term.word in _ESS_WORDS and word in _ESS_WORDS):
+        if word == term.word:
             return EXACT
-        if word in self.typos.get(lang, ()):
-            return TYPO
-        if term.entries or term.word.isdigit() or not word.startswith(self.prefix):
+        if term.word in _ESS_WORDS:
+            return EXACT if word in _ESS_WORDS else _ESS_HEADS.get(word)
+        if term.entries or term.word.isdigit():
             return None  # `REP` must not find `repas`, which stems alike
-        if stem(word, lang) == stem(term.word, lang):
-            return SAME_STEM
-        if not term.exact_only and word.startswith(term.word):
-            return LONGER_WORD
-        return None
+        if word.startswith(self.prefix):
+            if stem(word, lang) == stem(term.word, lang):
+                return SAME_STEM
+            if not term.exact_only and word.startswith(term.word):
+                return LONGER_WORD
+        return TYPO if word in self.typos.get(lang, ()) else None
 
     @property
-    def starts(self) -> tuple[str, ...]:
-        """What the words that answer start with: the prefix, the ESS synonyms, the typos."""
-        words = [self.prefix, *(_ESS_WORDS if self.term.word in _ESS_WORDS else ())]
-        return tuple(dict.fromkeys([*words, *(w for found in self.typos.values() for w in found)]))
+    def beginnings(self) -> list[str]:
+        """What the words that answer start with: the prefix (for ESS, its forms), the typos."""
+        if self.term.word in _ESS_WORDS:
+            return [*_ESS_WORDS, *_ESS_HEADS]
+        return _shortest([self.prefix, *(w for found in self.typos.values() for w in found)])
 
 
 def _segments(sheet: Sheet, entries: Sequence[GlossaryEntry]) -> tuple[tuple[str, ...], ...]:
@@ -345,8 +358,7 @@ class Block:
         self.lang = lang
         self.fields = [position for position, (_, of) in enumerate(_FIELDS) if of == lang]
         self.text = fold_keeping_separators(raw)
-        lengths = map(len, self.text.split(_SHEET_SEPARATOR)[:-1])
-        self.starts = list(accumulate(lengths, lambda at, size: at + size + 1, initial=0))
+        self.line_starts = [0, *(end.end() for end in re.finditer(_SHEET_SEPARATOR, self.text))]
 
     @cached_property
     def vocabulary(self) -> list[str]:
@@ -358,17 +370,15 @@ class Block:
             found.update(" ".join(lines[start : start + 1_000]).split())
         return _spellable(found)
 
-    def words_from(self, starts: Sequence[str]) -> Iterator[tuple[str, Place]]:
-        """Every whole word of the text that starts with one of `starts`, and where it stands:
-        one scan of the text, whatever the number of starts."""
+    def words_from(self, beginnings: Sequence[str]) -> Iterator[tuple[str, Place]]:
+        """Every whole word of the text that starts with one of `beginnings`, and where it
+        stands: one scan of the text, whatever their number."""
         text = self.text
-        pattern = "(?:" + "|".join(map(re.escape, starts)) + ")" + _REST_OF_WORD
+        pattern = _WORD_START + "(?:" + "|".join(map(re.escape, beginnings)) + ")" + _REST_OF_WORD
         for found in re.finditer(pattern, text):
             position = found.start()
-            if position and text[position - 1] not in _BOUNDARIES:
-                continue
-            line = bisect_right(self.starts, position) - 1
-            line_start = self.starts[line]
+            line = bisect_right(self.line_starts, position) - 1
+            line_start = self.line_starts[line]
             field_at = self.fields[text.count(_FIELD_SEPARATOR, line_start, position)]
             part = 0
             if _FIELDS[field_at][0] in _LISTS:
@@ -377,7 +387,7 @@ class Block:
             yield found.group(), Place(line, field_at, part)
 
 
-_BOUNDARIES = frozenset(" " + SEPARATORS)
+_WORD_START = "(?<![^ \t\n\v])"
 _REST_OF_WORD = "[^ \t\n\v]*"
 _LISTS = (Field.KEYWORDS, Field.GLOSSARY)
 
@@ -386,27 +396,44 @@ class Index:
     """The sheets' searchable text, a Block for each language."""
 
     def __init__(self, sheets: Sequence[Sheet], glossary: Sequence[GlossaryEntry] = ()) -> None:
-        self.sheets = sheets
-        self.glossary_entries = tuple(glossary)
-        by_number: dict[int, list[GlossaryEntry]] = {}
+        self.sheets = tuple(sheets)
+        self.glossary = tuple(glossary)
+        self.entries: dict[int, list[GlossaryEntry]] = {}
+        """The glossary entries that lead to each sheet number."""
         for entry in glossary:
             for number in dict.fromkeys(entry.sheets):
-                by_number.setdefault(number, []).append(entry)
-        self.glossary = by_number
+                self.entries.setdefault(number, []).append(entry)
         raw = self._lines() or self._clean_lines()
         self.blocks = tuple(Block(lang, text) for lang, text in zip(LANGUAGES, raw, strict=True))
 
     def segments(self, sheet: Sheet) -> tuple[tuple[str, ...], ...]:
         """The texts of each field of a sheet, in the order of `_FIELDS`."""
-        return _segments(sheet, self.glossary.get(sheet.number, ()))
+        return _segments(sheet, self.entries.get(sheet.number, ()))
+
+    @cached_property
+    def positions(self) -> dict[int, list[int]]:
+        """Where each sheet number stands in the searched sequence."""
+        found: dict[int, list[int]] = {}
+        for position, sheet in enumerate(self.sheets):
+            found.setdefault(sheet.number, []).append(position)
+        return found
+
+    def holds(self, sheets: Sequence[Sheet], glossary: Sequence[GlossaryEntry]) -> bool:
+        """Whether this is the index of these very sheets and glossary."""
+        return (
+            len(sheets) == len(self.sheets)
+            and all(map(operator.is_, sheets, self.sheets))
+            and tuple(glossary) == self.glossary
+        )
 
     def _lines(self) -> tuple[str, str] | None:
         """The sheets' French and English text, a line a sheet, or None when a text holds a
-        separator and would shift what follows it. (Spelled out: it runs for every sheet.)"""
+        separator and would shift what follows it: then the lines hold more separators than
+        their fields and items make. (Spelled out: it runs for every sheet.)"""
         sheets, glue = self.sheets, _KEYWORD_SEPARATOR.join
-        french_entries = {n: glue(e.fr for e in entries) for n, entries in self.glossary.items()}
+        french_entries = {n: glue(e.fr for e in entries) for n, entries in self.entries.items()}
         english_entries = {
-            n: glue(e.en or "" for e in entries) for n, entries in self.glossary.items()
+            n: glue(e.en or "" for e in entries) for n, entries in self.entries.items()
         }
         french = _SHEET_SEPARATOR.join(
             [
@@ -421,17 +448,19 @@ class Index:
                 for s in sheets
             ]
         )
-        # separators the texts would add to those of the lines: none in a validated catalogue
-        lists = [
+        keywords = [
             *map(attrgetter("keywords_fr"), sheets),
             *map(attrgetter("keywords_en"), sheets),
-            *self.glossary.values(),
-            *self.glossary.values(),
         ]
+        more_entries = {number: len(entries) - 1 for number, entries in self.entries.items()}
+        items = sum(map(len, keywords)) - sum(map(bool, keywords))
+        items += (
+            2 * sum(more_entries.get(sheet.number, 0) for sheet in sheets) if more_entries else 0
+        )
         expected = {
             _SHEET_SEPARATOR: 2 * max(0, len(sheets) - 1),
             _FIELD_SEPARATOR: (len(_FIELDS) - len(LANGUAGES)) * len(sheets),
-            _KEYWORD_SEPARATOR: sum(map(len, lists)) - sum(map(bool, lists)),
+            _KEYWORD_SEPARATOR: items,
         }
         if any(french.count(m) + english.count(m) != n for m, n in expected.items()):
             return None
@@ -452,8 +481,11 @@ class Index:
         return _SHEET_SEPARATOR.join(lines["fr"]), _SHEET_SEPARATOR.join(lines["en"])
 
 
+_AS_SPACES = str.maketrans(dict.fromkeys(SEPARATORS, " "))
+
+
 def _clean(text: str) -> str:
-    return text.translate({ord(mark): " " for mark in SEPARATORS})
+    return text.translate(_AS_SPACES)
 
 
 def typos(word: str, vocabulary: Sequence[str], loose: bool) -> frozenset[str]:
@@ -497,7 +529,7 @@ def _places(index: Index, reader: Reader, term: int) -> tuple[list[Hit], Answers
     for block in index.blocks:
         verdicts: dict[str, int | None] = {}
         found = answers[block.lang]
-        for word, place in block.words_from(_shortest(reader.starts)):
+        for word, place in block.words_from(reader.beginnings):
             if word not in verdicts:
                 verdicts[word] = reader.quality(word, block.lang)
             quality = verdicts[word]
@@ -571,14 +603,11 @@ def gather(
 
 def _acronym_hits(index: Index, term: Term, position: int) -> Iterator[Hit]:
     """The glossary field of the sheets an acronym leads to."""
-    sheets: dict[int, list[int]] = {}
-    for at, sheet in enumerate(index.sheets):
-        sheets.setdefault(sheet.number, []).append(at)
     glossary_field = _FIELDS.index((Field.GLOSSARY, "fr"))
     for entry in term.entries:
-        for number in entry.sheets:
-            part = index.glossary[number].index(entry)
-            for at in sheets.get(number, ()):
+        for number in dict.fromkeys(entry.sheets):
+            part = index.entries[number].index(entry)
+            for at in index.positions.get(number, ()):
                 yield Hit(at, glossary_field, part, position, EXACT)
 
 
@@ -595,13 +624,21 @@ def _rarity(holders: int, total: int) -> float:
 
 
 @dataclass(slots=True)
+class Tally:
+    """What one field of a sheet holds of one term: its words' qualities, summed, and the best."""
+
+    summed: int
+    best: int
+
+
+@dataclass(slots=True)
 class Evidence:
     """What one sheet holds of the query: per term and field, the summed and the best quality of
     the words found; per item (a title, keyword, glossary entry or summary), the best quality of
     each term in it."""
 
     sheet: int
-    terms: dict[int, dict[int, list[int]]] = field(default_factory=dict)
+    terms: dict[int, dict[int, Tally]] = field(default_factory=dict)
     items: dict[tuple[int, int], dict[int, int]] = field(default_factory=dict)
 
 
@@ -612,10 +649,10 @@ def _evidence(hits: Sequence[Hit]) -> Evidence:
         fields = evidence.terms.setdefault(term, {})
         tally = fields.get(field_at)
         if tally is None:
-            fields[field_at] = [quality, quality]
+            fields[field_at] = Tally(quality, quality)
         else:
-            tally[0] += quality
-            tally[1] = max(tally[1], quality)
+            tally.summed += quality
+            tally.best = max(tally.best, quality)
         item = evidence.items.setdefault((field_at, part), {})
         if quality > item.get(term, 0):
             item[term] = quality
@@ -640,8 +677,8 @@ def _cover(evidence: Evidence, rarity: Sequence[float]) -> float:
     held = 0.0
     for term, fields in evidence.terms.items():
         held += rarity[term] * max(
-            best / EXACT * (SUMMARY_COVER if _FIELDS[at][0] is Field.SUMMARY else 1.0)
-            for at, (_, best) in fields.items()
+            tally.best / EXACT * (SUMMARY_COVER if _FIELDS[at][0] is Field.SUMMARY else 1.0)
+            for at, tally in fields.items()
         )
     return held / sum(rarity)
 
@@ -666,11 +703,11 @@ def _bm25f(index: Index, evidence: Evidence, rarity: Sequence[float]) -> float:
     total = 0.0
     for term, fields in evidence.terms.items():
         frequency = 0.0
-        for position, (summed, _) in fields.items():
+        for position, tally in fields.items():
             kind = _FIELDS[position][0]
             effect = LENGTH_EFFECT[kind]
             norm = 1 - effect + effect * _length(index, sheet, position) / TYPICAL_LENGTH[kind]
-            frequency += FIELD_WEIGHTS[kind] * summed / EXACT / norm
+            frequency += FIELD_WEIGHTS[kind] * tally.summed / EXACT / norm
         total += rarity[term] * frequency * (SATURATION + 1) / (frequency + SATURATION)
     together = [
         sum(rarity[term] for term in terms)
@@ -681,18 +718,19 @@ def _bm25f(index: Index, evidence: Evidence, rarity: Sequence[float]) -> float:
 
 
 def _holds_phrase(
-    index: Index, query: Query, answers: Sequence[Answers], evidence: Evidence
+    index: Index, query: Query, by_word: dict[str, Answers], evidence: Evidence
 ) -> bool:
     """Whether a title, keyword or glossary entry that holds every term holds the query's words
-    in order (its stop words too; a word that answers a term stands for it)."""
+    in order (its stop words too; a word that answers a term, `by_word`, stands for it)."""
     whole = [
         (position, part)
         for (position, part), terms in evidence.items.items()
         if _FIELDS[position][0] is not Field.SUMMARY and len(terms) == len(query.terms)
     ]
-    if not whole or len(query.phrase) == 1:  # one word: holding it is holding the phrase
-        return bool(whole)
-    by_word = {term.word: answers[i] for i, term in enumerate(query.terms)}
+    if not whole:
+        return False
+    if len(query.phrase) == 1 and query.phrase[0] not in _ESS_WORDS:
+        return True  # one word: holding it is holding the phrase
     segments = index.segments(index.sheets[evidence.sheet])
     size = len(query.phrase)
     for position, part in whole:
@@ -732,12 +770,13 @@ def score(index: Index, query: Query, answers: Sequence[Answers], hits: list[Hit
             holders[term] += 1
     rarity = [_rarity(count, len(index.sheets)) for count in holders]
     least = LOOSE_COVER if query.loose else MIN_COVER
+    by_word = {term.word: answers[i] for i, term in enumerate(query.terms)}
     scored = []
     for start, end in bounds:
         evidence = _evidence(hits[start:end])
         if _cover(evidence, rarity) < least:
             continue
-        phrase = _holds_phrase(index, query, answers, evidence)
+        phrase = _holds_phrase(index, query, by_word, evidence)
         tier = Tier.PHRASE if phrase else Tier.WORDS
         scored.append(Scored(_bm25f(index, evidence, rarity), tier, evidence.sheet, start, end))
     return scored
@@ -792,17 +831,25 @@ def _excerpt(text: str, wanted: set[str]) -> str:
 
 
 def _readings(
-    query: Query, answers: Sequence[Answers], evidence: Evidence, said: Sequence[str], lang: str
+    query: Query,
+    answers: Sequence[Answers],
+    evidence: Evidence,
+    number: int,
+    said: Sequence[str],
+    lang: str,
 ) -> str | None:
-    """How the query's words were read for this sheet: an acronym as its expansion, and a word
-    that the best text holds in another form (a stem, a longer word, a typo) as that form."""
+    """How the query's words were read for this sheet (numbered `number`): an acronym as the
+    expansion that leads to it, and a word that the best text (`said`, in `lang`) holds in
+    another form (a stem, a longer word, a typo) as that form."""
     notes = []
     for position, term in enumerate(query.terms):
         if position not in evidence.terms:
             continue
-        notes += [f"{entry.term} → {entry.fr}" for entry in term.entries]
+        notes += [f"{entry.term} → {entry.fr}" for entry in term.entries if number in entry.sheets]
+        if term.entries or term.word in _ESS_WORDS:
+            continue
         forms = list(dict.fromkeys(w for w in said if w in answers[position][lang]))
-        if forms and term.word not in forms and not term.entries:
+        if forms and term.word not in forms:
             notes.append(f"{term.word} → {', '.join(forms[:3])}")
     return "; ".join(dict.fromkeys(notes)) or None
 
@@ -824,7 +871,8 @@ def explain(
     shown: float,
     item: Scored,
 ) -> Match:
-    """A Match: the sheet, its shown score and tier, what matched, and its title's words."""
+    """Stage 5: a Match, with the sheet's shown score and tier, the text that matched best, how
+    the query was read, and its titles' words that answer the query."""
     sheet = index.sheets[item.sheet]
     evidence = _evidence(hits[item.start : item.end])
     position, part = _best_item(evidence)
@@ -841,7 +889,7 @@ def explain(
         for key, title in (("title_fr", sheet.title_fr), ("title_en", sheet.title_en))
         if title
     }
-    note = _readings(query, answers, evidence, said, lang)
+    note = _readings(query, answers, evidence, sheet.number, said, lang)
     return Match(sheet, shown, item.tier, Matched(kind, lang, text, note), highlights)
 
 
@@ -851,11 +899,11 @@ _last_index: Index | None = None
 
 
 def index_for(sheets: Sequence[Sheet], glossary: Sequence[GlossaryEntry] = ()) -> Index:
-    """The index of these sheets, built once for a sequence (a command searches it twice when it
-    looks for suggestions)."""
+    """The index of these sheets and glossary, built once for them (a command that finds
+    nothing searches again for suggestions)."""
     global _last_index
     cached = _last_index
-    if cached is None or cached.sheets is not sheets or cached.glossary_entries != tuple(glossary):
+    if cached is None or not cached.holds(sheets, glossary):
         cached = _last_index = Index(sheets, glossary)
     return cached
 
