@@ -16,6 +16,12 @@ REFERENCE = ROOT.parent / "shared" / "reference" / "municipaless-2020.json"
 RELEVANCE = ROOT.parent / "shared" / "relevance" / "queries.json"
 
 
+def examples(full: int) -> int:
+    """How many examples a heavy property test tries: all of them under CI (`CI` set, as
+    .ci/run does), a fifth in everyday runs, to keep a plain `pytest` quick."""
+    return full if os.environ.get("CI") else max(20, full // 5)
+
+
 def write_catalogue(path: Path, sheets: list[dict[str, Any]], **kit: Any) -> Path:
     """Write a catalogue file with the given sheets."""
     meta = {"name": "Test kit", "publisher": "RTES", "edition": 2020, "language": "fr", **kit}

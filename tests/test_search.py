@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from helpers import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -462,7 +463,7 @@ def _typo(word: str, data: st.DataObject) -> str:
     return word[:at] + data.draw(st.sampled_from("aeiouxz")) + word[at + 1 :]
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(250), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(catalogues(), st.data())
 def test_the_index_finds_exactly_what_reading_every_sheet_finds(
     catalogue: tuple[list[Sheet], list[GlossaryEntry]], data: st.DataObject
@@ -481,7 +482,7 @@ def test_the_index_finds_exactly_what_reading_every_sheet_finds(
     assert find(sheets, query, limit=None, loose=loose, glossary=glossary) == plain
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.text(max_size=40), st.integers(min_value=1, max_value=30))
 def test_search_never_fails_respects_limit_and_orders_results(text: str, limit: int) -> None:
     kit = cat.load()
