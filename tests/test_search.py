@@ -497,3 +497,23 @@ def test_search_never_fails_respects_limit_and_orders_results(text: str, limit: 
     keys = [(m.tier, -m.score, m.sheet.number) for m in results]
     assert keys == sorted(keys)
     assert all(0 <= m.score <= 100 for m in results)
+
+
+def test_the_index_made_in_chunks_finds_what_reading_every_sheet_finds(
+    kit: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from esskit import search
+
+    monkeypatch.setattr(search, "_CHUNK", 4)  # the kit's 25 sheets in seven chunks
+    broken = replace(kit.sheets[9], title_en="Tab\there and\nthere")  # one chunk read as spaces
+    sheets = [*kit.sheets[:9], broken, *kit.sheets[10:]]
+    for query in (
+        "mobilité",
+        "ESS",
+        "vdlo",
+        "PAT",
+        "tab there",
+        "comment aider un café associatif",
+    ):
+        plain = find(sheets, query, limit=None, glossary=kit.glossary, every_sheet=True)
+        assert find(sheets, query, limit=None, glossary=kit.glossary) == plain, query

@@ -107,6 +107,7 @@ def _fold(text: str, keep: str) -> str:
     except _NotLatin1:
         return text.translate(full)
     folded = data.translate(latin1)
+    del data  # a large text is not held three times over
     if _LATIN1_MISS in folded:  # a Latin-1 character that folds to several letters, or to none
         return text.translate(full)
     return folded.decode("latin-1")

@@ -94,8 +94,6 @@ LONGER_WORD = 80
 """A word that starts with the query's word (`mobil` -> `mobilite`)."""
 TYPO = 70
 """A word within a typo or two of the query's word (`vdlo` -> `velo`)."""
-PART_OF_ESS = 50
-"""`economie` or `economy` for ESS: a text may write the name out."""
 
 MIN_COVER = 0.5
 """The share of the query's weight that a sheet must hold to be a match."""
@@ -124,9 +122,6 @@ _ESS_PHRASES = (
 _ESS = "ess"
 _ESS_WORDS = frozenset({"ess", "sse"})
 """The two acronyms, French and English: each query for one finds the other."""
-_ESS_HEADS = {"economie": PART_OF_ESS, "economy": PART_OF_ESS}
-"""Words that every way of writing ESS out holds: they answer ESS a little, so that a title that
-writes the name out (`Économie sociale et solidaire & numérique`) holds the query's phrase."""
 _WORD = re.compile(r"[^\W_]+")
 _DOTTED = re.compile(r"(?<!\w)[^\W\d_](?:\.[^\W\d_])+\.?(?!\w)")
 
@@ -296,7 +291,7 @@ class Reader:
     """
 
     term: Term
-    typos: dict[str, frozenset[str]] = field(default_factory=dict)
+    typos: frozenset[str] = frozenset()
 
     @cached_property
     def prefix(self) -> str:
@@ -312,7 +307,7 @@ class Reader:
         if word == term.word:
             return EXACT
         if term.word in _ESS_WORDS:
-            return EXACT if word in _ESS_WORDS else _ESS_HEADS.get(word)
+            return EXACT if word in _ESS_WORDS else None
         if term.entries or term.word.isdigit():
             return None  # `REP` must not find `repas`, which stems alike
         if word.startswith(self.prefix):
@@ -320,14 +315,14 @@ class Reader:
                 return SAME_STEM
             if not term.exact_only and word.startswith(term.word):
                 return LONGER_WORD
-        return TYPO if word in self.typos.get(lang, ()) else None
+        return TYPO if word in self.typos else None
 
     @property
     def beginnings(self) -> list[str]:
         """What the words that answer start with: the prefix (for ESS, its forms), the typos."""
         if self.term.word in _ESS_WORDS:
-            return [*_ESS_WORDS, *_ESS_HEADS]
-        return _shortest([self.prefix, *(w for found in self.typos.values() for w in found)])
+            return list(_ESS_WORDS)
+        return _shortest([self.prefix, *self.typos])
 
 
 def _segments(sheet: Sheet, entries: Sequence[GlossaryEntry]) -> tuple[tuple[str, ...], ...]:
@@ -346,54 +341,14 @@ def _segments(sheet: Sheet, entries: Sequence[GlossaryEntry]) -> tuple[tuple[str
     )
 
 
-class Block:
-    """The sheets' text in one language, folded once.
-
-    One line a sheet; on it, the language's fields separated by tabs, and the items of a list
-    (keywords, glossary entries) by vertical tabs. The words that start with a prefix are found
-    with one scan of the whole text at C speed, and a place tells its sheet, field and item.
-    """
-
-    def __init__(self, lang: str, raw: str) -> None:
-        self.lang = lang
-        self.fields = [position for position, (_, of) in enumerate(_FIELDS) if of == lang]
-        self.text = fold_keeping_separators(raw)
-        self.line_starts = [0, *(end.end() for end in re.finditer(_SHEET_SEPARATOR, self.text))]
-
-    @cached_property
-    def vocabulary(self) -> list[str]:
-        """The distinct words of the text that a typo may stand for: no numbers, none shorter
-        than three letters (built only when a word has to be read as a typo)."""
-        found: set[str] = set()
-        lines = self.text.split(_SHEET_SEPARATOR)
-        for start in range(0, len(lines), 1_000):  # a thousand lines at a time: little memory
-            found.update(" ".join(lines[start : start + 1_000]).split())
-        return _spellable(found)
-
-    def words_from(self, beginnings: Sequence[str]) -> Iterator[tuple[str, Place]]:
-        """Every whole word of the text that starts with one of `beginnings`, and where it
-        stands: one scan of the text, whatever their number."""
-        text = self.text
-        pattern = _WORD_START + "(?:" + "|".join(map(re.escape, beginnings)) + ")" + _REST_OF_WORD
-        for found in re.finditer(pattern, text):
-            position = found.start()
-            line = bisect_right(self.line_starts, position) - 1
-            line_start = self.line_starts[line]
-            field_at = self.fields[text.count(_FIELD_SEPARATOR, line_start, position)]
-            part = 0
-            if _FIELDS[field_at][0] in _LISTS:
-                field_start = text.rfind(_FIELD_SEPARATOR, line_start, position) + 1
-                part = text.count(_KEYWORD_SEPARATOR, field_start or line_start, position)
-            yield found.group(), Place(line, field_at, part)
-
-
-_WORD_START = "(?<![^ \t\n\v])"
-_REST_OF_WORD = "[^ \t\n\v]*"
-_LISTS = (Field.KEYWORDS, Field.GLOSSARY)
-
-
 class Index:
-    """The sheets' searchable text, a Block for each language."""
+    """The sheets' searchable text, folded once.
+
+    One line a sheet; on it, the fields of `_FIELDS` separated by tabs, and the items of a list
+    (keywords, glossary entries) by vertical tabs. The words that start with given beginnings
+    are found with one scan of the whole text at C speed, and a place tells its sheet, field
+    and item.
+    """
 
     def __init__(self, sheets: Sequence[Sheet], glossary: Sequence[GlossaryEntry] = ()) -> None:
         self.sheets = tuple(sheets)
@@ -403,8 +358,8 @@ class Index:
         for entry in glossary:
             for number in dict.fromkeys(entry.sheets):
                 self.entries.setdefault(number, []).append(entry)
-        raw = self._lines() or self._clean_lines()
-        self.blocks = tuple(Block(lang, text) for lang, text in zip(LANGUAGES, raw, strict=True))
+        self.text = self._folded_text()
+        self.line_starts = [0, *(end.end() for end in re.finditer(_SHEET_SEPARATOR, self.text))]
 
     def segments(self, sheet: Sheet) -> tuple[tuple[str, ...], ...]:
         """The texts of each field of a sheet, in the order of `_FIELDS`."""
@@ -418,6 +373,16 @@ class Index:
             found.setdefault(sheet.number, []).append(position)
         return found
 
+    @cached_property
+    def vocabulary(self) -> list[str]:
+        """The distinct words of the text that a typo may stand for (built only when a word has
+        to be read as a typo)."""
+        found: set[str] = set()
+        lines = self.text.split(_SHEET_SEPARATOR)
+        for start in range(0, len(lines), 1_000):  # a thousand lines at a time: little memory
+            found.update(" ".join(lines[start : start + 1_000]).split())
+        return _spellable(found)
+
     def holds(self, sheets: Sequence[Sheet], glossary: Sequence[GlossaryEntry]) -> bool:
         """Whether this is the index of these very sheets and glossary."""
         return (
@@ -426,25 +391,47 @@ class Index:
             and tuple(glossary) == self.glossary
         )
 
-    def _lines(self) -> tuple[str, str] | None:
-        """The sheets' French and English text, a line a sheet, or None when a text holds a
-        separator and would shift what follows it: then the lines hold more separators than
-        their fields and items make. (Spelled out: it runs for every sheet.)"""
-        sheets, glue = self.sheets, _KEYWORD_SEPARATOR.join
-        french_entries = {n: glue(e.fr for e in entries) for n, entries in self.entries.items()}
-        english_entries = {
-            n: glue(e.en or "" for e in entries) for n, entries in self.entries.items()
-        }
-        french = _SHEET_SEPARATOR.join(
+    def words_from(self, beginnings: Sequence[str]) -> Iterator[tuple[str, Place]]:
+        """Every whole word of the text that starts with one of `beginnings`, and where it
+        stands: one scan of the text, whatever their number."""
+        text = self.text
+        # the scan looks for the beginnings themselves, which the regex engine does fast; a
+        # look-behind for the word's start would make it try every position
+        pattern = "(?:" + "|".join(map(re.escape, beginnings)) + ")" + _REST_OF_WORD
+        for found in re.finditer(pattern, text):
+            position = found.start()
+            if position and text[position - 1] not in _BOUNDARIES:
+                continue  # inside a word
+            line = bisect_right(self.line_starts, position) - 1
+            line_start = self.line_starts[line]
+            field_at = text.count(_FIELD_SEPARATOR, line_start, position)
+            part = 0
+            if _FIELDS[field_at][0] in _LISTS:
+                field_start = text.rfind(_FIELD_SEPARATOR, line_start, position) + 1
+                part = text.count(_KEYWORD_SEPARATOR, field_start or line_start, position)
+            yield found.group(), Place(line, field_at, part)
+
+    def _folded_text(self) -> str:
+        """The sheets' text, folded, a line a sheet; made ten thousand sheets at a time, so that
+        the text of a whole large catalogue is never held twice over while it is folded."""
+        chunks = []
+        for start in range(0, len(self.sheets), _CHUNK):
+            sheets = self.sheets[start : start + _CHUNK]
+            chunks.append(fold_keeping_separators(self._lines(sheets) or self._clean_lines(sheets)))
+        return _SHEET_SEPARATOR.join(chunks)
+
+    def _lines(self, sheets: Sequence[Sheet]) -> str | None:
+        """The text of some sheets, a line a sheet, or None when a text holds a separator and
+        would shift what follows it: then the lines hold more separators than their fields and
+        items make. (Spelled out: it runs for every sheet.)"""
+        glue = _KEYWORD_SEPARATOR.join
+        french = {n: glue(e.fr for e in entries) for n, entries in self.entries.items()}
+        english = {n: glue(e.en or "" for e in entries) for n, entries in self.entries.items()}
+        text = _SHEET_SEPARATOR.join(
             [
-                f"{s.title_fr or ''}\t{glue(s.keywords_fr)}\t{french_entries.get(s.number, '')}"
+                f"{s.title_fr or ''}\t{glue(s.keywords_fr)}\t{french.get(s.number, '')}"
                 f"\t{s.summary_fr.replace(_SHEET_SEPARATOR, ' ') if s.summary_fr else ''}"
-                for s in sheets
-            ]
-        )
-        english = _SHEET_SEPARATOR.join(
-            [
-                f"{s.title_en}\t{glue(s.keywords_en)}\t{english_entries.get(s.number, '')}"
+                f"\t{s.title_en}\t{glue(s.keywords_en)}\t{english.get(s.number, '')}"
                 for s in sheets
             ]
         )
@@ -458,29 +445,26 @@ class Index:
             2 * sum(more_entries.get(sheet.number, 0) for sheet in sheets) if more_entries else 0
         )
         expected = {
-            _SHEET_SEPARATOR: 2 * max(0, len(sheets) - 1),
-            _FIELD_SEPARATOR: (len(_FIELDS) - len(LANGUAGES)) * len(sheets),
+            _SHEET_SEPARATOR: max(0, len(sheets) - 1),
+            _FIELD_SEPARATOR: (len(_FIELDS) - 1) * len(sheets),
             _KEYWORD_SEPARATOR: items,
         }
-        if any(french.count(m) + english.count(m) != n for m, n in expected.items()):
-            return None
-        return french, english
+        return text if all(text.count(m) == n for m, n in expected.items()) else None
 
-    def _clean_lines(self) -> tuple[str, str]:
+    def _clean_lines(self, sheets: Sequence[Sheet]) -> str:
         """The same text as `_lines`, with separators inside texts read as spaces."""
-        lines: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
-        for sheet in self.sheets:
-            for lang in LANGUAGES:
-                lines[lang].append(
-                    _FIELD_SEPARATOR.join(
-                        _KEYWORD_SEPARATOR.join(map(_clean, texts))
-                        for texts, (_, of) in zip(self.segments(sheet), _FIELDS, strict=True)
-                        if of == lang
-                    )
-                )
-        return _SHEET_SEPARATOR.join(lines["fr"]), _SHEET_SEPARATOR.join(lines["en"])
+        return _SHEET_SEPARATOR.join(
+            _FIELD_SEPARATOR.join(
+                _KEYWORD_SEPARATOR.join(map(_clean, texts)) for texts in self.segments(sheet)
+            )
+            for sheet in sheets
+        )
 
 
+_CHUNK = 10_000
+_BOUNDARIES = frozenset(" " + SEPARATORS)
+_REST_OF_WORD = "[^ \t\n\v]*"
+_LISTS = (Field.KEYWORDS, Field.GLOSSARY)
 _AS_SPACES = str.maketrans(dict.fromkeys(SEPARATORS, " "))
 
 
@@ -526,16 +510,15 @@ def _places(index: Index, reader: Reader, term: int) -> tuple[list[Hit], Answers
     the words that answer it."""
     hits: list[Hit] = []
     answers: Answers = {lang: {} for lang in LANGUAGES}
-    for block in index.blocks:
-        verdicts: dict[str, int | None] = {}
-        found = answers[block.lang]
-        for word, place in block.words_from(reader.beginnings):
-            if word not in verdicts:
-                verdicts[word] = reader.quality(word, block.lang)
-            quality = verdicts[word]
-            if quality is not None:
-                hits.append(Hit(*place, term, quality))
-                found[word] = quality
+    verdicts: dict[tuple[str, str], int | None] = {}
+    for word, place in index.words_from(reader.beginnings):
+        lang = _FIELDS[place.field][1]
+        if (word, lang) not in verdicts:
+            verdicts[word, lang] = reader.quality(word, lang)
+        quality = verdicts[word, lang]
+        if quality is not None:
+            hits.append(Hit(*place, term, quality))
+            answers[lang][word] = quality
     return hits, answers
 
 
@@ -556,16 +539,16 @@ def _places_every_sheet(index: Index, reader: Reader, term: int) -> tuple[list[H
     return hits, answers
 
 
-def _vocabularies(index: Index, every_sheet: bool) -> dict[str, list[str]]:
-    """The words of each language that a typo may stand for."""
+def _vocabulary(index: Index, every_sheet: bool) -> list[str]:
+    """The words of the sheets that a typo may stand for."""
     if not every_sheet:
-        return {block.lang: block.vocabulary for block in index.blocks}
-    words: dict[str, set[str]] = {lang: set() for lang in LANGUAGES}
+        return index.vocabulary
+    words: set[str] = set()
     for sheet in index.sheets:
-        for (_, lang), texts in zip(_FIELDS, index.segments(sheet), strict=True):
+        for texts in index.segments(sheet):
             for text in texts:
-                words[lang].update(fold(text).split())
-    return {lang: _spellable(found) for lang, found in words.items()}
+                words.update(fold(text).split())
+    return _spellable(words)
 
 
 def gather(
@@ -584,13 +567,9 @@ def gather(
         if not reader.term.exact_only and (query.loose or not hits)
     ]
     if misspelt:
-        vocabularies = _vocabularies(index, every_sheet)
+        vocabulary = _vocabulary(index, every_sheet)
         for i in misspelt:
-            word = readers[i].term.word
-            readers[i].typos = {
-                lang: typos(word, vocabulary, query.loose)
-                for lang, vocabulary in vocabularies.items()
-            }
+            readers[i].typos = typos(readers[i].term.word, vocabulary, query.loose)
             found[i] = places(index, readers[i], i)
     hits = [hit for term_hits, _ in found for hit in term_hits]
     answers = [term_answers for _, term_answers in found]
@@ -722,14 +701,14 @@ def _holds_phrase(
 ) -> bool:
     """Whether a title, keyword or glossary entry that holds every term holds the query's words
     in order (its stop words too; a word that answers a term, `by_word`, stands for it)."""
+    # an item that writes ESS out holds it, though no word of it answers the term `ess`
+    needed = {i for i, term in enumerate(query.terms) if term.word not in _ESS_WORDS}
     whole = [
         (position, part)
         for (position, part), terms in evidence.items.items()
-        if _FIELDS[position][0] is not Field.SUMMARY and len(terms) == len(query.terms)
+        if _FIELDS[position][0] is not Field.SUMMARY and needed <= terms.keys()
     ]
-    if not whole:
-        return False
-    if len(query.phrase) == 1 and query.phrase[0] not in _ESS_WORDS:
+    if len(query.phrase) == 1 and any(len(evidence.items[item]) == 1 for item in whole):
         return True  # one word: holding it is holding the phrase
     segments = index.segments(index.sheets[evidence.sheet])
     size = len(query.phrase)
