@@ -171,6 +171,13 @@ def test_stop_words_come_from_the_maintained_lists_less_the_fields_words() -> No
     assert stop.isdisjoint({"young", "work", "voie", "personnes", "valeur"})
 
 
+@pytest.mark.parametrize(("name", "code"), [("french", "fr"), ("english", "en")])
+def test_the_stop_words_read_from_the_packages_files_are_its_lists(name: str, code: str) -> None:
+    from stop_words import get_stop_words
+
+    assert sorted(analysis._listed_stop_words(name)) == sorted(get_stop_words(code))
+
+
 def test_a_word_matches_its_plural_and_forms_through_its_stem(kit: Catalogue) -> None:
     assert numbers(kit, "cantines")[:1] == numbers(kit, "cantine")[:1] == [8]
     assert numbers(kit, "mobilités")[:1] == numbers(kit, "mobilité")[:1] == [10]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import unicodedata
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -46,6 +47,8 @@ def _fold_once(char: str) -> str:
 def fold_char(char: str) -> str:
     """One character, folded: its plain lower-case letters or digits, or a space (folded again
     until nothing changes: `ǿ` decomposes to `ø`, which is spelled `o`)."""
+    if char.isascii():
+        return char.lower() if char.isalnum() else " "
     folded, previous = _fold_once(char), char
     while folded != previous:
         folded, previous = "".join(map(_fold_once, folded)), folded
@@ -64,17 +67,24 @@ class _FoldMap(dict[int, str]):
 
 
 @cache
-def _tables(keep: str) -> tuple[_FoldMap, bytes]:
-    """The folding table for any text, and the byte table for Latin-1 text, keeping `keep`
-    (and, on first use, the encoding error handler that folds what Latin-1 cannot hold)."""
+def _latin1_table() -> bytes:
+    """The byte table that folds Latin-1 text (and, on first use, the encoding error handler
+    that folds what Latin-1 cannot hold)."""
     codecs.register_error("esskit-fold", _fold_unencodable)
-    full = _FoldMap(keep)
-    latin1 = bytearray(256)
-    for code in range(256):
-        folded = full[code]
-        latin1[code] = ord(folded) if len(folded) == 1 and ord(folded) < 256 else _LATIN1_MISS
-    latin1[0] = _LATIN1_MISS  # NUL folds to a space: the slow path says so
-    return full, bytes(latin1)
+    table = bytearray(256)
+    for code in range(1, 256):  # NUL folds to a space, but the slow path says so
+        folded = fold_char(chr(code))
+        table[code] = ord(folded) if len(folded) == 1 and ord(folded) < 256 else _LATIN1_MISS
+    return bytes(table)
+
+
+@cache
+def _tables(keep: str) -> tuple[_FoldMap, bytes]:
+    """The folding table for any text, and the byte table for Latin-1 text, keeping `keep`."""
+    latin1 = bytearray(_latin1_table())
+    for char in keep:
+        latin1[ord(char)] = ord(char)
+    return _FoldMap(keep), bytes(latin1)
 
 
 class _NotLatin1(ValueError):
@@ -144,13 +154,37 @@ KEPT_WORDS = frozenset(
 
 @cache
 def stop_words() -> frozenset[str]:
-    """The French and English stop words, folded (`où` -> `ou`), less KEPT_WORDS."""
-    from stop_words import get_stop_words
-
-    listed = [*get_stop_words("fr"), *get_stop_words("en")]
-    kept = {fold(word).strip() for word in KEPT_WORDS}
-    folded = {" ".join(fold(word).split()) for word in listed}
+    """The French and English stop words of the `stop-words` package, folded (`où` -> `ou`),
+    less KEPT_WORDS."""
+    listed = [word for lang in ("french", "english") for word in _listed_stop_words(lang)]
+    kept = set(fold_lines(sorted(KEPT_WORDS)))
+    folded = set(fold_lines(listed))
     return frozenset(word for word in folded if word and " " not in word and word not in kept)
+
+
+def fold_lines(texts: Sequence[str]) -> list[str]:
+    """Each text folded, its words joined by one space: one call of `fold` for them all (a text's
+    own line breaks are read as spaces)."""
+    if not texts:
+        return []
+    joined = "\n".join(" ".join(text.splitlines()) for text in texts)
+    return [" ".join(line.split()) for line in fold_keeping_separators(joined).split("\n")]
+
+
+def _listed_stop_words(lang: str) -> list[str]:
+    """A language's list, read from the package's own file: importing the package would also
+    import `json` and read its table of languages, a cost every search would pay at start-up."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    spec = find_spec("stop_words")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        listed = Path(folder) / "stop-words" / f"{lang}.txt"
+        if listed.is_file():
+            return listed.read_text(encoding="utf-8").split()
+    from stop_words import get_stop_words  # the files moved: ask the package
+
+    return list(get_stop_words(lang))
 
 
 @cache

@@ -29,14 +29,21 @@ import operator
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from functools import cached_property
 from operator import attrgetter
 from os.path import commonprefix
 from typing import NamedTuple
 
-from esskit.analysis import SEPARATORS, fold, fold_keeping_separators, stem, stop_words, words
+from esskit.analysis import (
+    SEPARATORS,
+    fold,
+    fold_keeping_separators,
+    fold_lines,
+    stem,
+    stop_words,
+    words,
+)
 from esskit.models import GlossaryEntry, Sheet, named_number
 
 MAX_QUERY_CHARACTERS = 300
@@ -165,8 +172,7 @@ class QueryTooLong(QueryError):
 # ----------------------------------------------------------------------------- 1. parse
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """One word of the query as it is searched for."""
 
     word: str
@@ -181,8 +187,7 @@ class Term:
         return bool(self.entries) or len(self.word) < SHORTEST_FUZZY or self.word.isdigit()
 
 
-@dataclass(frozen=True)
-class Query:
+class Query(NamedTuple):
     """A parsed query: its terms, and its words in order (stop words included) for phrases."""
 
     text: str
@@ -205,8 +210,8 @@ def _acronyms(
     """The query's acronyms, folded, with their glossary entries (an entry that asks for its
     capitals is found only when typed with them)."""
     by_term: dict[str, list[GlossaryEntry]] = {}
-    for entry in glossary:
-        by_term.setdefault(" ".join(words(entry.term)), []).append(entry)
+    for folded, entry in zip(fold_lines([entry.term for entry in glossary]), glossary, strict=True):
+        by_term.setdefault(folded, []).append(entry)
     found: dict[str, tuple[GlossaryEntry, ...]] = {}
     for typed in typed_words:
         folded = " ".join(words(typed))
@@ -279,7 +284,6 @@ class Hit(NamedTuple):
     quality: int
 
 
-@dataclass
 class Reader:
     """How the words of the sheets answer one query term.
 
@@ -290,8 +294,11 @@ class Reader:
     changes only endings) or is a typo, which is how the index finds them.
     """
 
-    term: Term
-    typos: frozenset[str] = frozenset()
+    def __init__(self, term: Term) -> None:
+        self.term = term
+        self.typos: frozenset[str] = frozenset()
+        """The words of the sheets that the term is a typo of (read only when nothing else
+        answers it)."""
 
     @cached_property
     def prefix(self) -> str:
@@ -602,23 +609,26 @@ def _rarity(holders: int, total: int) -> float:
     return math.log(1 + (total - holders + 0.5) / (holders + 0.5))
 
 
-@dataclass(slots=True)
 class Tally:
     """What one field of a sheet holds of one term: its words' qualities, summed, and the best."""
 
-    summed: int
-    best: int
+    __slots__ = ("best", "summed")
+
+    def __init__(self, quality: int) -> None:
+        self.summed = self.best = quality
 
 
-@dataclass(slots=True)
 class Evidence:
     """What one sheet holds of the query: per term and field, the summed and the best quality of
     the words found; per item (a title, keyword, glossary entry or summary), the best quality of
     each term in it."""
 
-    sheet: int
-    terms: dict[int, dict[int, Tally]] = field(default_factory=dict)
-    items: dict[tuple[int, int], dict[int, int]] = field(default_factory=dict)
+    __slots__ = ("items", "sheet", "terms")
+
+    def __init__(self, sheet: int) -> None:
+        self.sheet = sheet
+        self.terms: dict[int, dict[int, Tally]] = {}
+        self.items: dict[tuple[int, int], dict[int, int]] = {}
 
 
 def _evidence(hits: Sequence[Hit]) -> Evidence:
@@ -628,7 +638,7 @@ def _evidence(hits: Sequence[Hit]) -> Evidence:
         fields = evidence.terms.setdefault(term, {})
         tally = fields.get(field_at)
         if tally is None:
-            fields[field_at] = Tally(quality, quality)
+            fields[field_at] = Tally(quality)
         else:
             tally.summed += quality
             tally.best = max(tally.best, quality)
