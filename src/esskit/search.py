@@ -385,9 +385,9 @@ class Index:
         """The distinct words of the text that a typo may stand for (built only when a word has
         to be read as a typo)."""
         found: set[str] = set()
-        lines = self.text.split(_SHEET_SEPARATOR)
-        for start in range(0, len(lines), 1_000):  # a thousand lines at a time: little memory
-            found.update(" ".join(lines[start : start + 1_000]).split())
+        starts = self.line_starts[::_CHUNK]
+        for start, end in zip(starts, [*starts[1:], len(self.text)], strict=True):
+            found.update(self.text[start:end].split())  # a chunk at a time: little memory
         return _spellable(found)
 
     def holds(self, sheets: Sequence[Sheet], glossary: Sequence[GlossaryEntry]) -> bool:
@@ -499,7 +499,7 @@ def typos(word: str, vocabulary: Sequence[str], loose: bool) -> frozenset[str]:
 
 def _spellable(words: Iterable[str]) -> list[str]:
     """The words a typo may stand for: no numbers, none shorter than three letters."""
-    return sorted({w for w in words if len(w) >= SHORTEST_FUZZY - 1 and not w.isdigit()})
+    return [w for w in set(words) if len(w) >= SHORTEST_FUZZY - 1 and not w.isdigit()]
 
 
 def _shortest(starts: Iterable[str]) -> list[str]:
