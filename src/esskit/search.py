@@ -85,6 +85,7 @@ _FIELDS = (
     (Field.GLOSSARY, "en"),
 )
 LANGUAGES = ("fr", "en")
+_FIELD_LANGS = tuple(lang for _, lang in _FIELDS)
 FIELD_WEIGHTS = {Field.TITLE: 3.0, Field.KEYWORDS: 2.0, Field.GLOSSARY: 2.0, Field.SUMMARY: 0.6}
 LENGTH_EFFECT = {Field.TITLE: 0.5, Field.KEYWORDS: 0.2, Field.GLOSSARY: 0.2, Field.SUMMARY: 0.75}
 SATURATION = 1.2
@@ -264,18 +265,11 @@ Answers = dict[str, Words]
 """A term's answers in each language's part of the index."""
 
 
-class Place(NamedTuple):
-    """Where a word stands: its sheet's position in the searched sequence, its field's position
-    in `_FIELDS`, and which keyword or glossary entry of the field (0 for a title or a summary)."""
-
-    sheet: int
-    field: int
-    part: int
-
-
 class Hit(NamedTuple):
-    """A place that holds a word answering a query term, the term's position in the query, and
-    how well the word answers it. Hits sort by sheet."""
+    """A place that holds a word answering a query term: the sheet's position in the searched
+    sequence, the field's position in `_FIELDS`, which keyword or glossary entry of the field
+    (0 for a title or a summary); the term's position in the query, and how well the word answers
+    it. Hits sort by sheet."""
 
     sheet: int
     field: int
@@ -398,9 +392,10 @@ class Index:
             and tuple(glossary) == self.glossary
         )
 
-    def words_from(self, beginnings: Sequence[str]) -> Iterator[tuple[str, Place]]:
+    def words_from(self, beginnings: Sequence[str]) -> Iterator[tuple[int, int, int, str]]:
         """Every whole word of the text that starts with one of `beginnings`, and where it
-        stands: one scan of the text, whatever their number."""
+        stands (sheet, field and item, as in a Hit): one scan of the text, whatever their
+        number."""
         text = self.text
         # the scan looks for the beginnings themselves, which the regex engine does fast; a
         # look-behind for the word's start would make it try every position
@@ -416,7 +411,7 @@ class Index:
             if _FIELDS[field_at][0] in _LISTS:
                 field_start = text.rfind(_FIELD_SEPARATOR, line_start, position) + 1
                 part = text.count(_KEYWORD_SEPARATOR, field_start or line_start, position)
-            yield found.group(), Place(line, field_at, part)
+            yield line, field_at, part, found.group()
 
     def _folded_text(self) -> str:
         """The sheets' text, folded, a line a sheet; made ten thousand sheets at a time, so that
@@ -469,6 +464,7 @@ class Index:
 
 
 _CHUNK = 10_000
+_UNSEEN = -1
 _BOUNDARIES = frozenset(" " + SEPARATORS)
 _REST_OF_WORD = "[^ \t\n\v]*"
 _LISTS = (Field.KEYWORDS, Field.GLOSSARY)
@@ -518,14 +514,15 @@ def _places(index: Index, reader: Reader, term: int) -> tuple[list[Hit], Answers
     hits: list[Hit] = []
     answers: Answers = {lang: {} for lang in LANGUAGES}
     verdicts: dict[tuple[str, str], int | None] = {}
-    for word, place in index.words_from(reader.beginnings):
-        lang = _FIELDS[place.field][1]
-        if (word, lang) not in verdicts:
-            verdicts[word, lang] = reader.quality(word, lang)
-        quality = verdicts[word, lang]
+    for sheet, field_at, part, word in index.words_from(reader.beginnings):
+        lang = _FIELD_LANGS[field_at]
+        quality = verdicts.get((word, lang), _UNSEEN)
+        if quality == _UNSEEN:
+            quality = verdicts[word, lang] = reader.quality(word, lang)
+            if quality is not None:
+                answers[lang][word] = quality
         if quality is not None:
-            hits.append(Hit(*place, term, quality))
-            answers[lang][word] = quality
+            hits.append(Hit(sheet, field_at, part, term, quality))
     return hits, answers
 
 
@@ -698,6 +695,8 @@ def _bm25f(index: Index, evidence: Evidence, rarity: Sequence[float]) -> float:
             norm = 1 - effect + effect * _length(index, sheet, position) / TYPICAL_LENGTH[kind]
             frequency += FIELD_WEIGHTS[kind] * tally.summed / EXACT / norm
         total += rarity[term] * frequency * (SATURATION + 1) / (frequency + SATURATION)
+    if len(evidence.terms) < 2:
+        return total
     together = [
         sum(rarity[term] for term in terms)
         for (position, _), terms in evidence.items.items()
@@ -706,13 +705,22 @@ def _bm25f(index: Index, evidence: Evidence, rarity: Sequence[float]) -> float:
     return total + TOGETHER * max(together, default=0.0)
 
 
+def _needed(query: Query) -> frozenset[int]:
+    """The terms an item must hold to be checked for the query's phrase: all of them but ESS,
+    which an item that writes the name out holds though no word of it answers the term."""
+    return frozenset(i for i, term in enumerate(query.terms) if term.word not in _ESS_WORDS)
+
+
 def _holds_phrase(
-    index: Index, query: Query, by_word: dict[str, Answers], evidence: Evidence
+    index: Index,
+    query: Query,
+    by_word: dict[str, Answers],
+    needed: frozenset[int],
+    evidence: Evidence,
 ) -> bool:
     """Whether a title, keyword or glossary entry that holds every term holds the query's words
-    in order (its stop words too; a word that answers a term, `by_word`, stands for it)."""
-    # an item that writes ESS out holds it, though no word of it answers the term `ess`
-    needed = {i for i, term in enumerate(query.terms) if term.word not in _ESS_WORDS}
+    in order (its stop words too; a word that answers a term, `by_word`, stands for it); only
+    the items that hold the `needed` terms are read."""
     whole = [
         (position, part)
         for (position, part), terms in evidence.items.items()
@@ -760,12 +768,13 @@ def score(index: Index, query: Query, answers: Sequence[Answers], hits: list[Hit
     rarity = [_rarity(count, len(index.sheets)) for count in holders]
     least = LOOSE_COVER if query.loose else MIN_COVER
     by_word = {term.word: answers[i] for i, term in enumerate(query.terms)}
+    needed = _needed(query)
     scored = []
     for start, end in bounds:
         evidence = _evidence(hits[start:end])
         if _cover(evidence, rarity) < least:
             continue
-        phrase = _holds_phrase(index, query, by_word, evidence)
+        phrase = _holds_phrase(index, query, by_word, needed, evidence)
         tier = Tier.PHRASE if phrase else Tier.WORDS
         scored.append(Scored(_bm25f(index, evidence, rarity), tier, evidence.sheet, start, end))
     return scored
