@@ -237,6 +237,17 @@ def test_a_directory_as_catalogue_is_a_one_line_error(run: Run, tmp_path: Path) 
 
 
 @pytest.mark.slow
+def test_validate_dash_reads_a_catalogue_piped_in() -> None:
+    command = " ".join(esskit_command())
+    result = shell(f"cat {ROOT / 'data' / 'sheets.json'} | {command} validate -")
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.startswith("standard input: valid, ")
+    broken = shell(f"echo '{{\"kit\": 1}}' | {command} validate -")
+    assert broken.returncode == 2 and broken.stdout == ""
+    assert broken.stderr.startswith("esskit: standard input: ")
+
+
+@pytest.mark.slow
 def test_completion_offers_sheet_numbers_with_titles(run: Run) -> None:
     env = {"_ESSKIT_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "esskit show 1"}
     result = run(env=env)
