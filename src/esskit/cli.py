@@ -762,6 +762,8 @@ def list_sheets(
 @app.command(
     epilog=_examples(
         "esskit search mobilité",
+        "esskit search PAT",
+        'esskit search "comment aider un café associatif dans un village"',
         'esskit search "commande publique" --json',
         "esskit search foncier --format csv --fields number,title_fr,url",
     )
@@ -787,7 +789,11 @@ def search(
     lang: LangOption = None,
     catalogue: CatalogueOption = None,
 ) -> None:
-    """Search titles and keywords in French and English, typos and missing accents forgiven."""
+    """Search the sheets in French or English: titles, keywords, acronyms and summaries.
+
+    Questions in plain words, plurals, typos and missing accents are forgiven; an acronym
+    (PAT, SPASER, QPV) is read as its official expansion (see `esskit glossary`).
+    """
     from esskit.search import QueryError, find
 
     chosen = _category(category)
