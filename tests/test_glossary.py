@@ -143,3 +143,38 @@ def test_glossary_exports_for_people_parse_back(runner: CliRunner) -> None:
         "PAT",
         "projet alimentaire territorial",
     ]
+
+
+@pytest.mark.parametrize(
+    ("term", "found"), [("P.A.T.", "PAT"), ("alimentaires", "PAT"), ("achat", "SPASER")]
+)
+def test_glossary_reads_a_term_as_search_does(real: Catalogue, term: str, found: str) -> None:
+    assert found in [entry.term for entry in look_up(real.glossary, term)]
+
+
+def test_glossary_term_of_common_words_only_is_a_usage_error(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["glossary", "de la"])
+    assert result.exit_code == 2 and one_line_error(result.stderr)
+
+
+def test_several_sheets_in_html_are_headed_by_the_kit_not_the_last_sheet(
+    runner: CliRunner,
+) -> None:
+    page = runner.invoke(app, ["show", "8", "16", "7", "--format", "html"]).stdout
+    assert "<h1>Kit MunicipalESS (2020)</h1>" in page
+    assert "<title>Commande publique responsable</title>" not in page
+
+
+def test_a_suggestion_ending_with_a_question_mark_gets_no_second_one(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["search", "police municipale"])
+    assert result.exit_code == 1 and "??" not in result.stderr
+
+
+def test_open_search_of_a_sheet_with_a_page_says_it_was_asked(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["open", "2", "--search"], env={"BROWSER": "true"})
+    assert "as asked" in result.stderr and "no page of its own" not in result.stderr
+
+
+def test_an_empty_list_of_fields_says_so(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["show", "13", "--fields", ""])
+    assert result.exit_code == 2 and "no field given" in result.stderr

@@ -836,7 +836,10 @@ def _no_match(
     shown = query if len(query) <= 60 else query[:57] + "..."
     _stderr(f"no sheet matches {shown!r}")
     for near in find(sheets, query, limit=3, loose=True, glossary=glossary):
-        _write_stderr(f"  did you mean {near.sheet.number}: {near.sheet.title}?\n")
+        title = near.sheet.title
+        _write_stderr(
+            f"  did you mean {near.sheet.number}: {title}{'' if title.endswith('?') else '?'}\n"
+        )
     raise typer.Exit(NOTHING_FOUND)
 
 
@@ -916,7 +919,8 @@ def open_sheet(
     ] = False,
     catalogue: CatalogueOption = None,
 ) -> None:
-    """Open a sheet's page in your browser (its socioeco.org or citego.org page)."""
+    """Open a sheet's page in your browser: its socioeco.org or citego.org page, else a web search
+    for it on socioeco.org."""
     loaded = _load(ctx, catalogue)
     sheet = _target(loaded, target)
     url, kind = cat.sheet_url(sheet, search=search_page)
@@ -929,9 +933,13 @@ def open_sheet(
         return
     import webbrowser
 
-    note = (
-        " (no page of its own is known: searching socioeco.org)" if kind.value == "search" else ""
-    )
+    note = ""
+    if kind.value == "search":
+        note = (
+            " (a socioeco.org search, as asked)"
+            if search_page
+            else (" (no page of its own is known: searching socioeco.org)")
+        )
     _stderr(f"opening sheet {sheet.number}{note}: {url}")
     try:
         opened = webbrowser.open(url)

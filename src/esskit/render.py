@@ -180,8 +180,10 @@ def parse_fields(spec: str | None, available: Sequence[str]) -> list[str] | None
         return None
     names = [name.strip() for name in spec.split(",") if name.strip()]
     unknown = [name for name in names if name not in available]
-    if unknown or not names:
-        shown = ", ".join(repr(name) for name in unknown) or "none given"
+    if not names:
+        raise UnknownField(f"no field given: choose from {', '.join(available)}")
+    if unknown:
+        shown = ", ".join(repr(name) for name in unknown)
         raise UnknownField(f"unknown field {shown}: choose from {', '.join(available)}")
     return names
 
@@ -511,8 +513,8 @@ def to_html_sections(
     body = []
     for record in records:
         anchor = f"sheet-{escape(str(record.get('number')))}"
-        name, title, title_lang = _section_title(record, lang, display)
-        shown = f'{_h(name)} · <span lang="{title_lang}">{_h(title)}</span>'
+        name, sheet_title, title_lang = _section_title(record, lang, display)
+        shown = f'{_h(name)} · <span lang="{title_lang}">{_h(sheet_title)}</span>'
         body += [f'<section aria-labelledby="{anchor}">', f'<h2 id="{anchor}">{shown}</h2>']
         body.append("<table><tbody>")
         for field in fields:

@@ -960,17 +960,30 @@ def clear_leader(matches: Sequence[Match]) -> Match | None:
 
 
 def look_up(glossary: Sequence[GlossaryEntry], text: str) -> list[GlossaryEntry]:
-    """The glossary entries for `text`: those whose acronym it is, else those whose expansions
-    hold all its words (`alimentaire` -> PAT), in the glossary's order."""
-    wanted = " ".join(words(text))
+    """The glossary entries for `text`: those whose acronym it is (`P.A.T.` too), else those whose
+    expansions hold all its words but stop words, in any form (`alimentaires` -> PAT), in the
+    glossary's order."""
+    wanted = " ".join(words(_DOTTED.sub(lambda dotted: dotted.group().replace(".", ""), text)))
     if not wanted:
         raise EmptyQuery("the term is empty: give an acronym or a word of its expansion")
     same = [entry for entry in glossary if " ".join(words(entry.term)) == wanted]
     if same:
         return same
-    asked = set(wanted.split())
-    return [
-        entry
-        for entry in glossary
-        if asked <= set(words(f"{entry.term} {entry.fr} {entry.en or ''}"))
-    ]
+    stop = stop_words()
+    asked = [word for word in wanted.split() if word not in stop]
+    if not asked:
+        raise EmptyQuery(
+            "the term has only common words: give an acronym or a word of its expansion"
+        )
+    found = []
+    for entry in glossary:
+        held = {_stems(word) for word in words(f"{entry.term} {entry.fr} {entry.en or ''}")}
+        french, english = {fr for fr, _ in held}, {en for _, en in held}
+        if all(stem(w, "fr") in french or stem(w, "en") in english for w in asked):
+            found.append(entry)
+    return found
+
+
+def _stems(word: str) -> tuple[str, str]:
+    """A word's French and English stems: two forms of a word share one of them."""
+    return stem(word, "fr"), stem(word, "en")
