@@ -733,10 +733,8 @@ def list_sheets(
     sheets = [sheet for sheet in every if chosen is None or sheet.category is chosen]
     titles, display = _languages(lang)
     if not sheets:
-        if output is Format.JSON:
-            _emit("[]\n")
         named = f"none of the sheets {', '.join(numbers)} is" if numbers else "no sheet is"
-        fail(f"{named} in category {chosen}", NOTHING_FOUND)
+        _nothing_found(f"{named} in category {chosen}", output)
     if tree or output is Format.TABLE:
         _table_rows(len(sheets))
     if tree:
@@ -806,9 +804,7 @@ def search(
     except QueryError as exc:
         fail(str(exc))
     if not matches:
-        if output is Format.JSON:
-            _emit("[]\n")
-        _no_match(sheets, query, loaded.glossary)
+        _no_match(sheets, query, loaded.glossary, output)
     titles, display = _languages(lang)
     if output is Format.TABLE:
         from esskit.render import sheets_table
@@ -827,20 +823,37 @@ def search(
     )
 
 
+def _nothing_found(
+    message: str, output: Format | None = None, hints: Sequence[str] = ()
+) -> NoReturn:
+    """Say why nothing was found (an empty array for JSON, one line and hints on stderr), and
+    exit 1."""
+    if output is Format.JSON:
+        _emit("[]\n")
+    _stderr(message)
+    for hint in hints:
+        _write_stderr(f"  {hint}\n")
+    raise typer.Exit(NOTHING_FOUND)
+
+
 def _no_match(
-    sheets: Sequence["Sheet"], query: str, glossary: Sequence["GlossaryEntry"]
+    sheets: Sequence["Sheet"],
+    query: str,
+    glossary: Sequence["GlossaryEntry"],
+    output: Format | None = None,
 ) -> NoReturn:
     """Say that nothing matched, with up to three close sheets, and exit 1."""
     from esskit.search import find
 
-    shown = query if len(query) <= 60 else query[:57] + "..."
-    _stderr(f"no sheet matches {shown!r}")
-    for near in find(sheets, query, limit=3, loose=True, glossary=glossary):
-        title = near.sheet.title
-        _write_stderr(
-            f"  did you mean {near.sheet.number}: {title}{'' if title.endswith('?') else '?'}\n"
-        )
-    raise typer.Exit(NOTHING_FOUND)
+    near = [m.sheet for m in find(sheets, query, limit=3, loose=True, glossary=glossary)]
+    _nothing_found(
+        f"no sheet matches {cat.quoted(query)}",
+        output,
+        [
+            f"did you mean {sheet.number}: {sheet.title}{'' if sheet.title.endswith('?') else '?'}"
+            for sheet in near
+        ],
+    )
 
 
 # Numbers go through our own parsing, so that `show -1` is a bad number, not an unknown option.
@@ -965,10 +978,10 @@ def _target(catalogue: "Catalogue", target: str) -> "Sheet":
         _no_match(catalogue.sheets, text, catalogue.glossary)
     leader = clear_leader(matches)
     if leader is None:
-        _stderr(f"{cat.quoted(text)} matches several sheets; say which with its number:")
-        for match in matches:
-            _write_stderr(f"  {match.sheet.number:>3}  {match.sheet.title}\n")
-        raise typer.Exit(NOTHING_FOUND)
+        _nothing_found(
+            f"{cat.quoted(text)} matches several sheets; say which with its number:",
+            hints=[f"{match.sheet.number:>3}  {match.sheet.title}" for match in matches],
+        )
     return leader.sheet
 
 
@@ -1011,10 +1024,7 @@ def glossary(
         except QueryError as exc:
             fail(str(exc))
         if not entries:
-            if output is Format.JSON:
-                _emit("[]\n")
-            _stderr(f"no glossary entry for {term[:60]!r}")
-            raise typer.Exit(NOTHING_FOUND)
+            _nothing_found(f"no glossary entry for {cat.quoted(term)}", output)
     display = _languages(lang)[1]
     if output is Format.TABLE:
         from esskit.render import glossary_table
