@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,27 @@ def test_category_names_in_french_and_english(name: str, expected: Category) -> 
 
 def test_unknown_category_names_the_valid_ones() -> None:
     with pytest.raises(cat.UnknownCategory, match="intro, lever or thematic"):
+        cat.parse_category("nosuch")
+
+
+def test_french_category_names_are_names_the_category_option_takes() -> None:
+    for category, name in cat.FRENCH_CATEGORIES.items():
+        assert cat.parse_category(name) is category
+
+
+def test_unknown_category_offers_exactly_the_english_and_french_names() -> None:
+    with pytest.raises(cat.UnknownCategory) as caught:
+        cat.parse_category("nosuch")
+    offered = re.findall(r"\w+", str(caught.value).split(": choose ", 1)[1])
+    offered = [name for name in offered if name != "or"]
+    assert offered == [*Category, *cat.FRENCH_CATEGORIES.values()]
+    assert all(cat.parse_category(name) for name in offered)
+
+
+def test_a_new_french_name_is_taken_and_offered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(cat.FRENCH_CATEGORIES, Category.LEVER, "outil")
+    assert cat.parse_category("Outil") is Category.LEVER
+    with pytest.raises(cat.UnknownCategory, match=r"\(or introduction, outil, thématique\)$"):
         cat.parse_category("nosuch")
 
 

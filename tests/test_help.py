@@ -15,9 +15,10 @@ from helpers import ROOT, one_line_error
 from typer.core import TyperGroup
 from typer.testing import CliRunner
 
+from esskit.catalogue import FRENCH_CATEGORIES
 from esskit.cli import app
 from esskit.models import Category
-from esskit.render import FRENCH_CATEGORIES, Format
+from esskit.render import Format
 
 
 def _group() -> TyperGroup:

@@ -24,7 +24,6 @@ from typer.testing import CliRunner
 from esskit import catalogue as cat
 from esskit.cli import app
 from esskit.render import (
-    FRENCH_CATEGORIES,
     Format,
     Lang,
     UnknownField,
@@ -483,11 +482,6 @@ def test_french_titles_get_a_narrow_no_break_space_on_display_only(runner: CliRu
 def test_french_typography(text: str, expected: str) -> None:
     assert french_typography(text) == expected
     assert len(french_typography(text)) == len(text)
-
-
-def test_french_category_names_are_names_the_category_option_takes() -> None:
-    for category, name in FRENCH_CATEGORIES.items():
-        assert cat.parse_category(name) is category
 
 
 # ----------------------------------------------------------------------------- terminal widths

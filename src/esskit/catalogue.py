@@ -85,20 +85,22 @@ _TYPE_MESSAGES = {
     "string_type": "expected a string",
 }
 
-_CATEGORY_NAMES: dict[str, Category] = {
-    "intro": Category.INTRO,
-    "introduction": Category.INTRO,
-    "lever": Category.LEVER,
+FRENCH_CATEGORIES: dict[Category, str] = {
+    Category.INTRO: "introduction",
+    Category.LEVER: "levier",
+    Category.THEMATIC: "thématique",
+}
+"""Each category's French name: shown in a French display, and taken by `parse_category`."""
+
+_OTHER_CATEGORY_NAMES: dict[str, Category] = {
     "levers": Category.LEVER,
-    "levier": Category.LEVER,
     "leviers": Category.LEVER,
-    "thematic": Category.THEMATIC,
     "thematique": Category.THEMATIC,
     "thematiques": Category.THEMATIC,
-    "thématique": Category.THEMATIC,
     "thématiques": Category.THEMATIC,
     "theme": Category.THEMATIC,
 }
+"""The other ways people write a category: plurals, no accents."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,13 +231,20 @@ def packaged_path() -> Path:
 
 def parse_category(name: str) -> Category:
     """A category from its English or French name, in any case, with or without accents."""
-    category = _CATEGORY_NAMES.get(name.strip().casefold())
+    names = {category.value: category for category in Category}
+    french = {french: category for category, french in FRENCH_CATEGORIES.items()}
+    category = {**names, **french, **_OTHER_CATEGORY_NAMES}.get(name.strip().casefold())
     if category is None:
         raise UnknownCategory(
-            f"unknown category {quoted(name)}: choose intro, lever or thematic "
-            "(or introduction, levier, thématique)"
+            f"unknown category {quoted(name)}: choose {_either(list(names))} "
+            f"(or {', '.join(french)})"
         )
     return category
+
+
+def _either(names: Sequence[str]) -> str:
+    """`a, b or c`."""
+    return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else "".join(names)
 
 
 def _read(path: Path) -> bytes:

@@ -19,7 +19,6 @@ from esskit import catalogue as cat
 from esskit.models import CONTROL, Category, read_number
 from esskit.render import (
     DEFAULT_COLUMNS,
-    FRENCH_CATEGORIES,
     MATCH_FIELDS,
     PEOPLE_FORMATS,
     SEARCH_COLUMNS,
@@ -526,7 +525,9 @@ def _complete_numbers(ctx: typer.Context, incomplete: str) -> list[tuple[str, st
 
 def _complete_categories(incomplete: str) -> list[tuple[str, str]]:
     """Category names in English, then French, each French name with the category it names."""
-    names = [(c.value, "") for c in Category] + [(n, c.value) for c, n in FRENCH_CATEGORIES.items()]
+    names = [(c.value, "") for c in Category] + [
+        (n, c.value) for c, n in cat.FRENCH_CATEGORIES.items()
+    ]
     return [(name, value) for name, value in names if name.startswith(incomplete)]
 
 
@@ -616,7 +617,7 @@ CategoryOption = Annotated[
         "-k",
         metavar="CATEGORY",
         help=f"Only this category: {', '.join(Category)} (French names work too: "
-        f"{', '.join(FRENCH_CATEGORIES.values())}).",
+        f"{', '.join(cat.FRENCH_CATEGORIES.values())}).",
         autocompletion=_complete_categories,
         show_default=False,
     ),

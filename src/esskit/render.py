@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_json as to_json_bytes
 
+from esskit.catalogue import FRENCH_CATEGORIES
 from esskit.models import CONTROL, Category, GlossaryEntry, Links, Sheet, UrlKind
 
 if TYPE_CHECKING:
@@ -124,13 +125,6 @@ _WORDS = {
     "thematic": ("Thematic sheets", "Thématiques"),
 }
 """The other words a display uses, in English and in French."""
-
-FRENCH_CATEGORIES = {
-    Category.INTRO: "introduction",
-    Category.LEVER: "levier",
-    Category.THEMATIC: "thématique",
-}
-"""Each category's name in a French display (`--category` takes these names too)."""
 
 # Anything that could drive a terminal (the characters validation refuses in titles): newline and
 # tab included, since a table cell is one line.
