@@ -234,6 +234,50 @@ def test_invalid_catalogue_is_one_line_pointing_at_validate(
     assert len(err.splitlines()) == 1 and f"esskit validate {bad}" in err
 
 
+@pytest.mark.parametrize(
+    "where",
+    [
+        ["--catalogue", "{path}", "list"],
+        ["list", "--catalogue", "{path}"],
+        ["search", "x", "-c", "{path}"],
+    ],
+    ids=["before the command", "after it", "short"],
+)
+@pytest.mark.parametrize("name", ["missing.json", "."], ids=["missing", "directory"])
+def test_an_unreadable_catalogue_says_to_check_the_option_not_to_validate(
+    runner: CliRunner, tmp_path: Path, where: list[str], name: str
+) -> None:
+    path = str(tmp_path / name)
+    code, out, err = invoke(runner, *(arg.format(path=path) for arg in where))
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert err.startswith(f"esskit: cannot read the catalogue: {tmp_path}")
+    assert err.endswith("(check the path given to --catalogue)\n") and "validate" not in err
+
+
+def test_an_unreadable_catalogue_named_by_the_environment_says_so(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.json"
+    result = runner.invoke(app, ["list"], env={"ESSKIT_CATALOGUE": str(missing)})
+    assert result.exit_code == 2 and "validate" not in result.stderr
+    assert result.stderr == (
+        f"esskit: cannot read the catalogue: {missing} does not exist (no such file) "
+        "(check the path in ESSKIT_CATALOGUE)\n"
+    )
+    # the option, when given, is the one that named the file
+    given = runner.invoke(app, ["list", "-c", str(missing)], env={"ESSKIT_CATALOGUE": "x.json"})
+    assert given.stderr.endswith("(check the path given to --catalogue)\n")
+
+
+def test_an_invalid_catalogue_named_by_the_environment_points_at_validate(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"kit": {}, "sheets": []}', "utf-8")
+    result = runner.invoke(app, ["list"], env={"ESSKIT_CATALOGUE": str(bad)})
+    assert result.exit_code == 2 and f"(run 'esskit validate {bad}'" in result.stderr
+
+
 def test_validate_packaged(runner: CliRunner) -> None:
     code, out, _ = invoke(runner, "validate", ok=True)
     assert code == 0 and "valid, 25 sheets" in out

@@ -132,6 +132,11 @@ class CatalogueError(Exception):
         self.more = more
 
 
+class UnreadableCatalogue(CatalogueError):
+    """The catalogue file cannot be read at all: it is missing, not a regular file, over the
+    size limit, or the system refuses to read it."""
+
+
 class SheetNotFound(LookupError):
     """No sheet in the catalogue has that number."""
 
@@ -251,7 +256,7 @@ def _read(path: Path) -> bytes:
     """The file's bytes, or a CatalogueError that says in plain words why not."""
 
     def refuse(message: str) -> CatalogueError:
-        return CatalogueError(str(path), [Problem("", message)])
+        return UnreadableCatalogue(str(path), [Problem("", message)])
 
     try:
         info = path.stat()

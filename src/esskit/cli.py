@@ -341,12 +341,26 @@ def _load(ctx: typer.Context, path: str | None) -> "Catalogue":
     chosen = path or settings.catalogue
     try:
         return cat.load(chosen, settings.policy)
+    except cat.UnreadableCatalogue as exc:
+        named_by = "in ESSKIT_CATALOGUE" if _from_environment(ctx, path) else "given to --catalogue"
+        fail(
+            f"cannot read the catalogue: {exc.problems[0].located(_path(exc.path))} "
+            f"(check the path {named_by})"
+        )
     except cat.CatalogueError as exc:
         where = f" {_shell_word(exc.path)}" if chosen else ""
         fail(
             f"invalid catalogue: {exc.problems[0].located(_path(exc.path))} "
             f"(run '{PROG} validate{where}' to list every problem)"
         )
+
+
+def _from_environment(ctx: typer.Context, path: str | None) -> bool:
+    """Whether the catalogue's path came from ESSKIT_CATALOGUE rather than from --catalogue
+    (the command's own option when it has a value, else the one before the command)."""
+    owner = ctx if path else ctx.find_root()
+    source = owner.get_parameter_source("catalogue")
+    return source is not None and source.name == "ENVIRONMENT"
 
 
 def _path(path: str) -> str:
