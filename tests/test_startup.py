@@ -80,3 +80,17 @@ def test_a_catalogue_file_is_fully_validated() -> None:
     from helpers import TINY
 
     assert probe("list", "--json", "--catalogue", str(TINY))["schema_built"] is True
+
+
+def test_the_library_reads_and_searches_the_packaged_catalogue_without_pydantic() -> None:
+    # pydantic is for validating other catalogue files (Typer's parsing of options loads it too)
+    code = (
+        "import sys, esskit\n"
+        "kit = esskit.load()\n"
+        "assert esskit.find(kit.sheets, 'foncier', glossary=kit.glossary)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('pydantic')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -795,10 +795,9 @@ def load(path: Path | str | None = None, policy: Policy | None = None) -> Catalo
         path = os.environ.get("ESSKIT_CATALOGUE") or None
     policy = policy or Policy()
     if path is None:
-        packaged = packaged_path()
-        from pydantic_core import from_json
+        import json
 
-        return _construct(from_json(_read(packaged)))
+        return _construct(json.loads(_read(packaged_path())))
     path = Path(path)
     return validate_bytes(_read(path), policy, str(path))
 

@@ -1,13 +1,20 @@
 """The catalogue's data model: frozen dataclasses that pydantic validates strictly, and the closed
-sets they use."""
+sets they use.
+
+Nothing here imports pydantic, which costs a third of a command's start-up: the fields carry
+their rules as `Rules`, which pydantic reads only when it builds the validator of a catalogue
+file (`catalogue.adapter`); the packaged catalogue is built without one.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, ConfigDict, FailFast, Field, StringConstraints
+if TYPE_CHECKING:
+    from pydantic import ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler
+    from pydantic_core import CoreSchema
 
 # Characters that must never reach a terminal or a browser from catalogue text: C0 and C1 controls,
 # DEL, the line and paragraph separators (a line reader would see more lines than there are),
@@ -26,14 +33,39 @@ SOURCE_PATTERN = r"^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
 PDF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.pdf$"
 MONTH_PATTERN = r"^[0-9]{4}-(?:0[1-9]|1[0-2])$"
 
-Title = Annotated[str, StringConstraints(pattern=TEXT_PATTERN, max_length=500)]
-Keyword = Annotated[str, StringConstraints(pattern=TEXT_PATTERN, max_length=200)]
-Paragraph = Annotated[str, StringConstraints(pattern=PARAGRAPH_PATTERN, max_length=20_000)]
-Url = Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2_000)]
-SourceUrl = Annotated[str, StringConstraints(pattern=SOURCE_PATTERN, max_length=2_000)]
-PdfName = Annotated[str, StringConstraints(pattern=PDF_PATTERN)]
-Month = Annotated[str, StringConstraints(pattern=MONTH_PATTERN)]
-SheetNumber = Annotated[int, Field(ge=0, le=999_999_999)]  # MAX_NUMBER
+
+class Rules:
+    """What a field's value must keep, in pydantic-core's own terms (`pattern`, `max_length`,
+    `ge`, `le`, `fail_fast`): added to the field's schema when pydantic builds a validator."""
+
+    __slots__ = ("settings",)
+
+    def __init__(self, **settings: object) -> None:
+        self.settings = settings
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        schema: Any = {**handler(source), **self.settings}
+        return schema  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return f"Rules({', '.join(f'{k}={v!r}' for k, v in self.settings.items())})"
+
+
+# Every collection stops at its first bad item: a hostile file of millions of bad items would
+# otherwise cost gigabytes of error reports (`esskit validate` looks at the sheets after it).
+EVERY_ITEM_UNTIL_ONE_FAILS = Rules(fail_fast=True)
+
+Title = Annotated[str, Rules(pattern=TEXT_PATTERN, max_length=500)]
+Keyword = Annotated[str, Rules(pattern=TEXT_PATTERN, max_length=200)]
+Paragraph = Annotated[str, Rules(pattern=PARAGRAPH_PATTERN, max_length=20_000)]
+Url = Annotated[str, Rules(pattern=URL_PATTERN, max_length=2_000)]
+SourceUrl = Annotated[str, Rules(pattern=SOURCE_PATTERN, max_length=2_000)]
+PdfName = Annotated[str, Rules(pattern=PDF_PATTERN)]
+Month = Annotated[str, Rules(pattern=MONTH_PATTERN)]
+Language = Annotated[str, Rules(pattern=r"^[a-z]{2}$")]
+Edition = Annotated[int, Rules(ge=1900, le=2999)]
 
 SourcedField = Literal[
     "number",
@@ -51,17 +83,17 @@ SourcedField = Literal[
 ]
 
 
-# Every collection stops at its first bad item: a hostile file of millions of bad items would
-# otherwise cost gigabytes of error reports (`esskit validate` looks at the sheets after it).
-Keywords = Annotated[tuple[Keyword, ...], FailFast()]
-Sources = Annotated[tuple[SourceUrl, ...], FailFast()]
-FieldSources = Annotated[dict[SourcedField, SourceUrl], FailFast()]
+Keywords = Annotated[tuple[Keyword, ...], EVERY_ITEM_UNTIL_ONE_FAILS]
+Sources = Annotated[tuple[SourceUrl, ...], EVERY_ITEM_UNTIL_ONE_FAILS]
+FieldSources = Annotated[dict[SourcedField, SourceUrl], EVERY_ITEM_UNTIL_ONE_FAILS]
 
 
 _NUMBER_WORDS = ("fiche", "sheet", "numéro", "numero", "number", "num", "n°", "no.", "no", "#")
 
 MAX_NUMBER = 999_999_999
 """Largest sheet number a catalogue may use."""
+
+SheetNumber = Annotated[int, Rules(ge=0, le=MAX_NUMBER)]
 
 BEYOND = 10**18
 """What `read_number` gives for a number of more digits than any sheet number has."""
@@ -110,7 +142,7 @@ class UrlKind(StrEnum):
 # dataclasses, so that building the packaged catalogue costs no validation; pydantic validates
 # every other catalogue file against them (see `catalogue.adapter`). Which hosts a link may
 # point to is the user's policy, checked by `catalogue` after these types.
-_STRICT = ConfigDict(extra="forbid", strict=True)
+_STRICT: ConfigDict = {"extra": "forbid", "strict": True}
 
 
 def _sheet_list(sheets: tuple[Sheet, ...]) -> tuple[Sheet, ...]:
@@ -129,6 +161,24 @@ def _sheet_list(sheets: tuple[Sheet, ...]) -> tuple[Sheet, ...]:
             raise ValueError(f"sheet number {sheet.number} is used twice")
         seen.add(sheet.number)
     return sheets
+
+
+class SheetList:
+    """The rules of a catalogue's sheets as a whole (`_sheet_list`), for pydantic."""
+
+    __slots__ = ()
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(_sheet_list, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        return {**handler(schema), "minItems": 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +225,8 @@ class Kit:
 
     name: Title
     publisher: Title
-    edition: Annotated[int, Field(ge=1900, le=2999)]
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+    edition: Edition
+    language: Language
     sources: Sources = ()
 
 
@@ -190,7 +240,7 @@ class GlossaryEntry:
     term: Keyword
     fr: Title
     en: Title | None = None
-    sheets: Annotated[tuple[SheetNumber, ...], FailFast()] = ()
+    sheets: Annotated[tuple[SheetNumber, ...], EVERY_ITEM_UNTIL_ONE_FAILS] = ()
     case_sensitive: bool = False
     """The term is also an ordinary word (`NOTRe`, `AMI`): it is read as the acronym only when
     typed with the glossary's capitals."""
@@ -203,10 +253,5 @@ class Catalogue:
     __pydantic_config__ = _STRICT
 
     kit: Kit
-    sheets: Annotated[
-        tuple[Sheet, ...],
-        FailFast(),
-        AfterValidator(_sheet_list),
-        Field(json_schema_extra={"minItems": 1}),
-    ]
-    glossary: Annotated[tuple[GlossaryEntry, ...], FailFast()] = ()
+    sheets: Annotated[tuple[Sheet, ...], EVERY_ITEM_UNTIL_ONE_FAILS, SheetList()]
+    glossary: Annotated[tuple[GlossaryEntry, ...], EVERY_ITEM_UNTIL_ONE_FAILS] = ()

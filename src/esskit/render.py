@@ -5,12 +5,11 @@ functions that build renderables."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
-
-from pydantic_core import to_json as to_json_bytes
 
 from esskit.catalogue import FRENCH_CATEGORIES
 from esskit.models import CONTROL, Category, GlossaryEntry, Links, Sheet, UrlKind
@@ -201,8 +200,9 @@ def _flat(value: Any) -> str:
 
 
 def _json(value: Any, indent: int | None = None) -> str:
-    # pydantic-core's encoder is already loaded, and writes UTF-8 text as it is (no \u00e9)
-    return to_json_bytes(value, indent=indent).decode("utf-8")
+    """JSON that writes text as it is (é, not \\u00e9): compact, or indented by `indent`."""
+    separators = (",", ": ") if indent else (",", ":")
+    return json.dumps(value, ensure_ascii=False, indent=indent, separators=separators)
 
 
 def to_json(records: Sequence[Record] | Record, *, pretty: bool = False) -> str:
