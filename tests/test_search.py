@@ -21,6 +21,7 @@ from esskit.search import (
     MAX_QUERY_WORDS,
     EmptyQuery,
     Field,
+    Index,
     QueryTooLong,
     Tier,
     clear_leader,
@@ -472,7 +473,7 @@ def _typo(word: str, data: st.DataObject) -> str:
 
 @settings(max_examples=examples(250), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(catalogues(), st.data())
-def test_the_index_finds_exactly_what_reading_every_sheet_finds(
+def test_the_index_and_a_limit_find_exactly_what_reading_every_sheet_finds(
     catalogue: tuple[list[Sheet], list[GlossaryEntry]], data: st.DataObject
 ) -> None:
     sheets, glossary = catalogue
@@ -487,6 +488,8 @@ def test_the_index_finds_exactly_what_reading_every_sheet_finds(
     except EmptyQuery:
         return
     assert find(sheets, query, limit=None, loose=loose, glossary=glossary) == plain
+    limit = data.draw(st.integers(min_value=1, max_value=len(sheets) + 1))
+    assert find(sheets, query, limit=limit, loose=loose, glossary=glossary) == plain[:limit]
 
 
 @settings(max_examples=examples(150), deadline=None)
@@ -524,3 +527,22 @@ def test_the_index_made_in_chunks_finds_what_reading_every_sheet_finds(
     ):
         plain = find(sheets, query, limit=None, glossary=kit.glossary, every_sheet=True)
         assert find(sheets, query, limit=None, glossary=kit.glossary) == plain, query
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    st.lists(st.sampled_from(["mob", "mobil", "velo", "vél", "e", "ess", "sse", "s"]), min_size=1),
+    st.lists(_text, min_size=1, max_size=4),
+)
+def test_words_from_finds_each_word_that_starts_with_a_beginning_once(
+    beginnings: list[str], titles: list[str]
+) -> None:
+    index = Index([Sheet(n, Category.LEVER, title) for n, title in enumerate(titles)])
+    found = [(line, word) for line, _, _, word in index.words_from(beginnings)]
+    expected = [
+        (line, word)
+        for line, text in enumerate(index.text.split("\n"))
+        for word in text.split()
+        if word.startswith(tuple(beginnings))
+    ]
+    assert found == expected

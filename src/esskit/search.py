@@ -24,6 +24,7 @@ and imports it only to correct a typo.
 
 from __future__ import annotations
 
+import heapq
 import math
 import operator
 import re
@@ -397,13 +398,16 @@ class Index:
         stands (sheet, field and item, as in a Hit): one scan of the text, whatever their
         number."""
         text = self.text
-        # the scan looks for the beginnings themselves, which the regex engine does fast; a
-        # look-behind for the word's start would make it try every position
-        pattern = "(?:" + "|".join(map(re.escape, beginnings)) + ")" + _REST_OF_WORD
-        for found in re.finditer(pattern, text):
+        # One scan a beginning, merged in the order of the text: the regex engine looks for one
+        # literal fast, but tries every position for an alternation of them (or a look-behind
+        # for the word's start).
+        scans = (re.finditer(re.escape(start) + _REST_OF_WORD, text) for start in beginnings)
+        last = -1
+        for found in heapq.merge(*scans, key=_START):
             position = found.start()
-            if position and text[position - 1] not in _BOUNDARIES:
-                continue  # inside a word
+            if position == last or (position and text[position - 1] not in _BOUNDARIES):
+                continue  # found already (a beginning that starts another), or inside a word
+            last = position
             line = bisect_right(self.line_starts, position) - 1
             line_start = self.line_starts[line]
             field_at = text.count(_FIELD_SEPARATOR, line_start, position)
@@ -464,6 +468,7 @@ class Index:
 
 
 _CHUNK = 10_000
+_START = operator.methodcaller("start")
 _UNSEEN = -1
 _BOUNDARIES = frozenset(" " + SEPARATORS)
 _REST_OF_WORD = "[^ \t\n\v]*"
@@ -796,11 +801,18 @@ def shown_score(raw: float, tier: Tier) -> float:
     return round(base + 49.9 * raw / (raw + HALF_SCORE), 1)
 
 
-def rank(index: Index, scored: Iterable[Scored]) -> list[tuple[float, Scored]]:
-    """Results best first: tier, then shown score, then sheet number."""
-    shown = [(shown_score(item.score, item.tier), item) for item in scored]
-    shown.sort(key=lambda pair: (pair[1].tier, -pair[0], index.sheets[pair[1].sheet].number))
-    return shown
+def rank(
+    index: Index, scored: Iterable[Scored], limit: int | None = None
+) -> list[tuple[float, Scored]]:
+    """Results best first, with their shown scores: tier, then shown score, then sheet number;
+    only the first `limit` when given (picked without sorting the others)."""
+    sheets = index.sheets
+    keyed = [
+        (item.tier, -shown_score(item.score, item.tier), sheets[item.sheet].number, item)
+        for item in scored
+    ]
+    best = sorted(keyed) if limit is None else heapq.nsmallest(limit, keyed)
+    return [(-minus_shown, item) for _, minus_shown, _, item in best]
 
 
 # ----------------------------------------------------------------------------- 5. explain
@@ -942,8 +954,8 @@ def find(
         return named
     index = index_for(sheets, glossary)
     hits, answers = gather(index, parsed, every_sheet=every_sheet)
-    ranked = rank(index, score(index, parsed, answers, hits))
-    return [explain(index, parsed, answers, hits, shown, item) for shown, item in ranked[:limit]]
+    ranked = rank(index, score(index, parsed, answers, hits), limit)
+    return [explain(index, parsed, answers, hits, shown, item) for shown, item in ranked]
 
 
 CLEAR_LEAD = 5.0
