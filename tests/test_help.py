@@ -3,6 +3,7 @@ holds for the packaged catalogue."""
 
 from __future__ import annotations
 
+import errno
 import re
 import shlex
 import shutil
@@ -47,6 +48,26 @@ def examples(command: str) -> list[str]:
 def test_help_shows_flags_without_a_value(runner: CliRunner, command: list[str]) -> None:
     text = help_text(runner, *command)
     assert "--help" in text and "<bool>" not in text
+
+
+def _disk_full(self: object) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], [], *([name, "--help"] for name in COMMANDS)],
+    ids=["esskit --help", "esskit", *COMMANDS],
+)
+def test_help_that_cannot_be_written_is_the_output_error(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    from rich.console import Console
+
+    monkeypatch.setattr(Console, "_write_buffer", _disk_full)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert result.stderr == "esskit: cannot write the output: No space left on device\n"
 
 
 def test_the_top_help_has_examples(runner: CliRunner) -> None:

@@ -645,6 +645,8 @@ def test_finding_6_a_browser_that_cannot_start_prints_the_address(browser: str) 
         ["list", "-f", "jsonl"],
         ["list", "-f", "csv"],
         ["glossary", "-f", "table"],
+        ["--help"],
+        ["list", "--help"],
     ],
     ids=" ".join,
 )
@@ -666,8 +668,17 @@ def test_finding_7_a_closed_pipe_exits_0_quietly_in_every_format(args: list[str]
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 @pytest.mark.parametrize(
     "args",
-    [["list"], ["list", "--json"], ["list", "-f", "table"], ["show", "13"], ["--version"]],
-    ids=" ".join,
+    [
+        ["list"],
+        ["list", "--json"],
+        ["list", "-f", "table"],
+        ["show", "13"],
+        ["--version"],
+        ["--help"],
+        ["list", "--help"],
+        [],
+    ],
+    ids=lambda args: " ".join(args) or "no arguments",
 )
 def test_finding_8_a_full_disk_is_one_line_and_exit_2(args: list[str]) -> None:
     with open("/dev/full", "w") as full:
@@ -681,6 +692,34 @@ def test_finding_8_a_full_disk_is_one_line_and_exit_2(args: list[str]) -> None:
         )
     assert result.returncode == 2
     assert result.stderr == "esskit: cannot write the output: No space left on device\n"
+
+
+def test_help_with_the_reader_gone_keeps_its_exit_code() -> None:
+    # `esskit | head -1`: the help of a missing command is still a usage error
+    process = subprocess.Popen(
+        esskit_command(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_clean_env()
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    errors = process.stderr.read()
+    assert (process.wait(timeout=30), errors) == (2, b"")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_help_to_a_full_disk_says_the_output_cannot_be_written() -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [*esskit_command(), "--help"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_clean_env(),
+            check=False,
+        )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "esskit: cannot write the output: No space left on device\n",
+    )
 
 
 @pytest.mark.parametrize("columns", ["10000000", "501", "9" * 5000])

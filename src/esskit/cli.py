@@ -7,13 +7,13 @@ import gc
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from itertools import islice
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup, TyperOption
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from esskit import catalogue as cat
 from esskit.models import CONTROL, Category, read_number
@@ -87,6 +87,32 @@ class _Group(TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(_flush_quietly(code))
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _draw_help(super().format_help, ctx, formatter)
+
+
+class _Command(TyperCommand):
+    """Typer's command, with its help written as every output is."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _draw_help(super().format_help, ctx, formatter)
+
+
+def _draw_help(draw: Callable[[Any, Any], None], ctx: Any, formatter: Any) -> None:
+    """Draw a help page (Typer prints it on stdout with Rich as it formats it) as every output
+    is written: when the reader has gone, the rest is dropped quietly and the exit code stays
+    what it would be (0 for --help, 2 for a missing command); any other failure to write is
+    one line, `cannot write the output: ...`, with exit code 2."""
+    try:
+        draw(ctx, formatter)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    except OSError as exc:
+        _output_failed(exc)
+    except SystemExit:  # how Rich answers a closed pipe, once it has silenced stdout itself
+        pass
 
 
 def _flags_take_no_value(params: Sequence[Any]) -> None:
@@ -708,6 +734,7 @@ def main_options(
 
 @app.command(
     "list",
+    cls=_Command,
     epilog=_examples(
         "esskit list --category levier",
         "esskit list 4 7 13 --json",
@@ -773,13 +800,14 @@ def list_sheets(
 
 
 @app.command(
+    cls=_Command,
     epilog=_examples(
         "esskit search mobilité",
         "esskit search PAT",
         'esskit search "comment aider un café associatif dans un village"',
         'esskit search "commande publique" --json',
         "esskit search foncier --format csv --fields number,title_fr,url",
-    )
+    ),
 )
 def search(
     ctx: typer.Context,
@@ -876,6 +904,7 @@ _NUMBER_CONTEXT = {"ignore_unknown_options": True}
 
 
 @app.command(
+    cls=_Command,
     context_settings=_NUMBER_CONTEXT,
     epilog=_examples("esskit show 13", "esskit show 4 7 --json"),
 )
@@ -920,6 +949,7 @@ def show(
 
 @app.command(
     "open",
+    cls=_Command,
     context_settings=_NUMBER_CONTEXT,
     epilog=_examples(
         "esskit open 13",
@@ -1001,7 +1031,8 @@ def _target(catalogue: "Catalogue", target: str) -> "Sheet":
 
 
 @app.command(
-    epilog=_examples("esskit glossary", "esskit glossary PAT --json", "esskit glossary mobilité")
+    cls=_Command,
+    epilog=_examples("esskit glossary", "esskit glossary PAT --json", "esskit glossary mobilité"),
 )
 def glossary(
     ctx: typer.Context,
@@ -1055,10 +1086,11 @@ def glossary(
 
 
 @app.command(
+    cls=_Command,
     epilog=_examples(
         "esskit validate my-catalogue.json",
         "python make_catalogue.py | esskit validate -",
-    )
+    ),
 )
 def validate(
     ctx: typer.Context,
@@ -1101,7 +1133,7 @@ def _stdin() -> bytes:
     return cat.read_stream(stream, STDIN)
 
 
-@app.command(epilog=_examples("esskit schema > catalogue.schema.json"))
+@app.command(cls=_Command, epilog=_examples("esskit schema > catalogue.schema.json"))
 def schema() -> None:
     """Print the JSON Schema of the catalogue file format."""
     from esskit.render import to_json
