@@ -489,4 +489,62 @@ def test_list_with_nothing_to_show_says_so_and_exits_1(runner: CliRunner, tmp_pa
     code, out, err = invoke(runner, "list", "-k", "intro", "-c", str(path), "--json")
     assert (code, json.loads(out)) == (1, [])
     code, _, err = invoke(runner, "list", "8", "16", "-k", "lever", "--tree")
-    assert code == 1 and err == "esskit: none of the sheets 8, 16 is in category lever\n"
+    assert code == 1 and err == (
+        "esskit: none of the sheets 8, 16 is in category lever\n"
+        "  in other categories: thematic (8, 16)\n"
+    )
+
+
+def test_list_names_the_other_categories_in_the_order_of_the_kit(runner: CliRunner) -> None:
+    numbers = ["22", "3", "5", "6", "8", "10", "12", "14", "16", "18", "19", "21", "0"]
+    code, _, err = invoke(runner, "list", *numbers, "-k", "levier")
+    assert code == 1 and err.splitlines()[1] == (
+        "  in other categories: intro (3, 0); "
+        "thematic (22, 5, 6, 8, 10, 12, 14, 16, 18, 19 and 1 more)"
+    )
+
+
+@pytest.mark.parametrize(
+    "output", [[], ["--json"], ["-f", "table"]], ids=["plain", "json", "table"]
+)
+def test_search_in_a_category_says_which_categories_hold_the_matches(
+    runner: CliRunner, output: list[str]
+) -> None:
+    code, out, err = invoke(runner, "search", "PAT", "--category", "levier", *output)
+    assert code == 1 and out == ("[]\n" if output == ["--json"] else "")
+    assert err == (
+        "esskit: no sheet in category lever matches 'PAT'\n  in other categories: thematic (8)\n"
+    )
+
+
+def test_search_in_a_category_names_every_category_that_holds_matches(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    from helpers import write_catalogue
+
+    sheets = [
+        {"number": 5, "category": "thematic", "title_en": "Food for all"},
+        {"number": 4, "category": "lever", "title_en": "A cycling policy"},
+        {"number": 0, "category": "intro", "title_en": "Cycling in town"},
+    ]
+    path = write_catalogue(tmp_path / "cycling.json", sheets)
+    code, _, err = invoke(runner, "search", "cycling", "-c", str(path), "-k", "thematic")
+    assert code == 1 and err.splitlines() == [
+        "esskit: no sheet in category thematic matches 'cycling'",
+        "  in other categories: intro (0); lever (4)",
+    ]
+    code, _, err = invoke(runner, "search", "food", "-c", str(path), "-k", "intro")
+    assert code == 1 and err.splitlines()[1] == "  in other categories: thematic (5)"
+
+
+def test_search_in_a_category_with_no_match_anywhere_suggests_close_sheets(
+    runner: CliRunner,
+) -> None:
+    code, _, err = invoke(runner, "search", "mobxlytz", "-k", "thematic")
+    assert code == 1 and "in other categories" not in err
+    assert err.splitlines()[:2] == [
+        "esskit: no sheet matches 'mobxlytz'",
+        "  did you mean 10: Économie sociale et solidaire & accès à une mobilité durable?",
+    ]
+    code, _, err = invoke(runner, "search", "mobxlytz", "-k", "lever")
+    assert code == 1 and err == "esskit: no sheet matches 'mobxlytz'\n"

@@ -349,3 +349,11 @@ def test_a_missing_catalogue_in_the_environment_names_the_variable(
         f"esskit: cannot read the catalogue: {missing} does not exist (no such file) "
         "(check the path in ESSKIT_CATALOGUE)\n"
     )
+
+
+def test_search_in_a_category_names_the_categories_that_hold_matches(run: Run) -> None:
+    result = run("search", "PAT", "--category", "levier")
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        "esskit: no sheet in category lever matches 'PAT'\n  in other categories: thematic (8)\n"
+    )

@@ -838,6 +838,15 @@ def get_sheet(catalogue: Catalogue, number: int) -> Sheet:
     )
 
 
+def numbers_by_category(sheets: Iterable[Sheet]) -> dict[Category, list[int]]:
+    """The numbers of these sheets by category, the categories in the kit's order and the
+    numbers in the order given."""
+    found: dict[Category, list[int]] = {}
+    for sheet in sheets:
+        found.setdefault(sheet.category, []).append(sheet.number)
+    return {category: found[category] for category in Category if category in found}
+
+
 def parse_number(text: str) -> int:
     """A sheet number typed by a user (`13`, `fiche 13`, `n°13`, `#13`, `0013`), or
     SheetNotFound."""

@@ -775,8 +775,11 @@ def list_sheets(
     sheets = [sheet for sheet in every if chosen is None or sheet.category is chosen]
     titles, display = _languages(lang)
     if not sheets:
-        named = f"none of the sheets {', '.join(numbers)} is" if numbers else "no sheet is"
-        _nothing_found(f"{named} in category {chosen}", output)
+        if not numbers:  # the catalogue has none: the other categories are no news
+            _nothing_found(f"no sheet is in category {chosen}", output)
+        _not_in_category(
+            f"none of the sheets {', '.join(numbers)} is in category {chosen}", every, output
+        )
     if tree or output is Format.TABLE:
         _table_rows(len(sheets))
     if tree:
@@ -847,6 +850,12 @@ def search(
     except QueryError as exc:
         fail(str(exc))
     if not matches:
+        if chosen is not None:
+            found = find(loaded.sheets, query, limit=limit, glossary=loaded.glossary)
+            elsewhere = [match.sheet for match in found if match.sheet.category is not chosen]
+            if elsewhere:
+                message = f"no sheet in category {chosen} matches {cat.quoted(query)}"
+                _not_in_category(message, elsewhere, output)
         _no_match(sheets, query, loaded.glossary, output)
     titles, display = _languages(lang)
     if output is Format.TABLE:
@@ -877,6 +886,20 @@ def _nothing_found(
     for hint in hints:
         _write_stderr(f"  {hint}\n")
     raise typer.Exit(NOTHING_FOUND)
+
+
+def _not_in_category(message: str, elsewhere: Sequence["Sheet"], output: Format) -> NoReturn:
+    """Say that nothing was found in the category asked for, and which other categories hold
+    the sheets found (`in other categories: thematic (8, 16)`), and exit 1."""
+    held = cat.numbers_by_category(elsewhere)
+    listing = "; ".join(f"{category} ({_some(numbers)})" for category, numbers in held.items())
+    _nothing_found(message, output, [f"in other categories: {listing}"] if held else [])
+
+
+def _some(numbers: Sequence[int], most: int = 10) -> str:
+    """`4, 7, 13`, or the first `most` numbers and how many more."""
+    shown = ", ".join(map(str, numbers[:most]))
+    return shown if len(numbers) <= most else f"{shown} and {len(numbers) - most:,} more"
 
 
 def _no_match(
