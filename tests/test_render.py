@@ -456,6 +456,56 @@ def test_french_display_leaves_machine_keys_and_data_alone(runner: CliRunner, fm
     )
 
 
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "tsv", "csv", "plain"])
+def test_french_display_leaves_search_scores_alone_in_machine_formats(
+    runner: CliRunner, fmt: str
+) -> None:
+    scores = _fractional_scores(runner, "mobilité")
+    args = ["search", "mobilité", "-f", fmt, "--fields", "number,score"]
+    french = runner.invoke(app, args, env={"LANG": "fr_FR.UTF-8"}).stdout
+    assert french == runner.invoke(app, args, env={"LANG": "C"}).stdout
+    assert all(f"{score:g}" in french for score in scores)
+
+
+def _fractional_scores(runner: CliRunner, query: str) -> list[float]:
+    out = runner.invoke(app, ["search", query, "--json", "--fields", "score"]).stdout
+    scores = [item["score"] for item in json.loads(out)]
+    assert any(score != int(score) for score in scores), "no score with decimals to check"
+    return scores
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-f", "table"],
+        ["-f", "markdown", "--fields", "number,score"],
+        ["-f", "html", "--fields", "number,score"],
+    ],
+    ids=["table", "markdown", "html"],
+)
+def test_french_display_writes_scores_with_a_decimal_comma(
+    runner: CliRunner, args: list[str]
+) -> None:
+    scores = _fractional_scores(runner, "mobilité")
+    french = runner.invoke(app, ["search", "mobilité", *args, "--lang", "fr"]).stdout
+    english = runner.invoke(app, ["search", "mobilité", *args, "--lang", "en"]).stdout
+    for score in scores:
+        point = f"{score:g}"
+        assert point.replace(".", ",") in french and point in english
+        if "." in point:
+            assert point not in french
+
+
+def test_a_french_locale_gives_decimal_commas_to_the_installed_command(run: Run) -> None:
+    french = {"LANG": "fr_FR.UTF-8", "COLUMNS": "200"}
+    table = run("search", "mobilité", "-f", "table", env=french)
+    data = run("search", "mobilité", "--json", "--fields", "score", env=french)
+    scores = [f"{item['score']:g}" for item in json.loads(data.stdout)]
+    assert any("." in score for score in scores)
+    rows = [line.split() for line in table.stdout.splitlines()[1:] if line[:3].strip().isdigit()]
+    assert [row[1] for row in rows] == [score.replace(".", ",") for score in scores]
+
+
 def test_french_titles_get_a_narrow_no_break_space_on_display_only(runner: CliRunner) -> None:
     nnbsp = "solidaire\N{NARROW NO-BREAK SPACE}?"
     for args in (["list", "-f", "table"], ["show", "2", "-f", "table"], ["list", "--tree"]):

@@ -293,6 +293,16 @@ def _people_value(
     return value
 
 
+def _decimal_mark(display: Lang) -> str:
+    """The decimal mark people read in the display language: `49,9` in French, `49.9` else."""
+    return "," if display is Lang.FR else "."
+
+
+def _score_text(score: float, display: Lang) -> str:
+    """A score as people read it in the display language (`49,9` in French)."""
+    return f"{score:g}".replace(".", _decimal_mark(display))
+
+
 def _people_text(value: Any, decimal: str = ".") -> str:
     """One cell for people: lists joined by `, `, mappings as compact JSON, null as empty."""
     if value is None:
@@ -332,6 +342,7 @@ def to_spreadsheet(records: Sequence[Record], fields: Sequence[str], display: La
     writer.writerow([heading(name, display) for name in fields])
     for record in records:
         values = (_people_value(record, name, display, document=False) for name in fields)
+        # decimal commas in every display language: the file is for spreadsheets set to French
         writer.writerow([neutralise(_people_text(value, ",")) for value in values])
     return "\ufeff" + buffer.getvalue()
 
@@ -345,8 +356,8 @@ def _md(text: str) -> str:
     return _one_line(escaped)
 
 
-def _md_cell(name: str, value: Any) -> str:
-    text = _people_text(value)
+def _md_cell(name: str, value: Any, display: Lang) -> str:
+    text = _people_text(value, _decimal_mark(display))
     if name == "url" and text.startswith(("https://", "http://")) and not set("<> ") & set(text):
         return f"<{text}>"
     return _md(text)
@@ -359,7 +370,10 @@ def to_markdown(records: Sequence[Record], fields: Sequence[str], display: Lang)
     rule = ["---:" if name == "number" else "---" for name in fields]
     lines = ["| " + " | ".join(head) + " |", "| " + " | ".join(rule) + " |"]
     for record in records:
-        cells = [_md_cell(n, _people_value(record, n, display, mark_english=mark)) for n in fields]
+        cells = [
+            _md_cell(n, _people_value(record, n, display, mark_english=mark), display)
+            for n in fields
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -395,7 +409,9 @@ def to_markdown_sections(
             if name == "summary_fr" and value:
                 lines += ["", *(_md_paragraph(p) + "\n" for p in _paragraph_list(str(value)))]
             elif value not in (None, "", [], {}):
-                lines.append(f"- **{_md(heading(name, display))}**{colon} {_md_cell(name, value)}")
+                lines.append(
+                    f"- **{_md(heading(name, display))}**{colon} {_md_cell(name, value, display)}"
+                )
         parts.append("\n".join(lines).rstrip("\n") + "\n")
     return "\n".join(parts)
 
@@ -433,10 +449,10 @@ def _h(text: str) -> str:
     return escape(text, quote=False)
 
 
-def _html_cell(name: str, value: Any, lang_of: str | None = None) -> str:
+def _html_cell(name: str, value: Any, display: Lang, lang_of: str | None = None) -> str:
     from html import escape
 
-    text = _people_text(value)
+    text = _people_text(value, _decimal_mark(display))
     where = f' lang="{lang_of}"' if lang_of and text else ""
     css = ' class="number"' if name == "number" else ""
     if name == "url" and text.startswith(("https://", "http://")):
@@ -486,6 +502,7 @@ def to_html(records: Sequence[Record], fields: Sequence[str], display: Lang, tit
             _html_cell(
                 name,
                 _people_value(record, name, display, mark_english=mark),
+                display,
                 _cell_lang(record, name),
             )
             for name in fields
@@ -520,9 +537,8 @@ def to_html_sections(
                 paras = "".join(f"<p>{_h(p)}</p>" for p in _paragraph_list(str(value)))
                 body.append(f'<tr>{label}<td lang="fr">{paras}</td></tr>')
             else:
-                body.append(
-                    f"<tr>{label}{_html_cell(field, value, _cell_lang(record, field))}</tr>"
-                )
+                cell = _html_cell(field, value, display, _cell_lang(record, field))
+                body.append(f"<tr>{label}{cell}</tr>")
         body += ["</tbody></table>", "</section>"]
     return _html_page(title, body, display)
 
@@ -657,7 +673,7 @@ def _sheets_table(
 
     searched = matches is not None
     rows = list(matches) if matches is not None else [None] * len(sheets)
-    scores = [f"{match.score:g}" for match in rows if match is not None]
+    scores = [_score_text(match.score, display) for match in rows if match is not None]
     categories = [category_name(sheet.category, display) for sheet in sheets]
 
     def matched(match: Match, note: bool) -> str:
@@ -700,7 +716,7 @@ def _sheets_table(
     for sheet, match, category in zip(sheets, rows, categories, strict=True):
         before: list[RenderableType] = [str(sheet.number)]
         if shown["score"] and match is not None:
-            before.append(f"{match.score:g}")
+            before.append(_score_text(match.score, display))
         if shown["category"]:
             before.append(category)
         titles: list[Text] = []
