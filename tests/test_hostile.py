@@ -722,6 +722,50 @@ def test_help_to_a_full_disk_says_the_output_cannot_be_written() -> None:
     )
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_completion_script_to_a_full_disk_says_the_output_cannot_be_written() -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [*esskit_command(), "--show-completion", "bash"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_clean_env(),
+            check=False,
+        )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "esskit: cannot write the output: No space left on device\n",
+    )
+
+
+def test_completion_script_with_the_reader_gone_exits_0_quietly() -> None:
+    process = subprocess.Popen(
+        [*esskit_command(), "--show-completion", "bash"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_clean_env(),
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    errors = process.stderr.read()
+    assert (process.wait(timeout=30), errors) == (0, b"")
+
+
+def test_completion_script_that_cannot_be_written_is_an_output_error(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("typer.completion._click.echo", full)
+    result = runner.invoke(app, ["--show-completion", "bash"])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "esskit: cannot write the output: No space left on device\n",
+    )
+
+
 @pytest.mark.parametrize("columns", ["10000000", "501", "9" * 5000])
 def test_finding_11_wide_columns_are_clamped_to_500(runner: CliRunner, columns: str) -> None:
     env = {"COLUMNS": columns, "LINES": "9" * 5000}  # Rich would read LINES too

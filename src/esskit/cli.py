@@ -123,12 +123,27 @@ def _flags_take_no_value(params: Sequence[Any]) -> None:
             param.metavar = ""
 
 
+def _show_completion(ctx: Any, param: Any, value: Any) -> Any:
+    """Typer's --show-completion, its script written as every output is: quietly cut short when
+    the reader has gone, `cannot write the output: ...` (exit 2) when it cannot be written."""
+    from typer.completion import show_callback
+
+    try:
+        return show_callback(ctx, param, value)
+    except OSError as exc:
+        _output_failed(exc)
+
+
 class _HelpGroup(_Group):
-    """The group, with its flags and its commands' flags shown in help without a value."""
+    """The group, with its flags and its commands' flags shown in help without a value, and the
+    completion script written as every output is."""
 
     def get_params(self, ctx: Any) -> Any:
         params = super().get_params(ctx)
         _flags_take_no_value(params)
+        for param in params:
+            if param.name == "show_completion":
+                param.callback = _show_completion
         return params
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
