@@ -269,6 +269,22 @@ def test_an_unreadable_catalogue_named_by_the_environment_says_so(
     assert given.stderr.endswith("(check the path given to --catalogue)\n")
 
 
+def test_validate_says_where_the_path_of_an_unreadable_catalogue_came_from(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.json"
+    from_env = runner.invoke(app, ["validate"], env={"ESSKIT_CATALOGUE": str(missing)})
+    assert (from_env.exit_code, from_env.stdout) == (2, "")
+    assert from_env.stderr == (
+        f"esskit: {missing} does not exist (no such file) (check the path in ESSKIT_CATALOGUE)\n"
+    )
+    option = runner.invoke(app, ["-c", str(missing), "validate"], env={"ESSKIT_CATALOGUE": "x"})
+    assert option.stderr.endswith(" (check the path given to --catalogue)\n")
+    # a path given to validate itself needs no pointer to where it came from
+    argument = runner.invoke(app, ["validate", str(missing)], env={"ESSKIT_CATALOGUE": "x"})
+    assert argument.stderr == f"esskit: {missing} does not exist (no such file)\n"
+
+
 def test_an_invalid_catalogue_named_by_the_environment_points_at_validate(
     runner: CliRunner, tmp_path: Path
 ) -> None:

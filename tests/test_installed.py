@@ -351,6 +351,17 @@ def test_a_missing_catalogue_in_the_environment_names_the_variable(
     )
 
 
+def test_validate_of_a_missing_catalogue_in_the_environment_names_the_variable(
+    run: Run, tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.json"
+    result = run("validate", env={"ESSKIT_CATALOGUE": str(missing)})
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"esskit: {missing} does not exist (no such file) (check the path in ESSKIT_CATALOGUE)\n"
+    )
+
+
 def test_search_in_a_category_names_the_categories_that_hold_matches(run: Run) -> None:
     result = run("search", "PAT", "--category", "levier")
     assert (result.returncode, result.stdout) == (1, "")

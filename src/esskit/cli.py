@@ -383,10 +383,9 @@ def _load(ctx: typer.Context, path: str | None) -> "Catalogue":
     try:
         return cat.load(chosen, settings.policy)
     except cat.UnreadableCatalogue as exc:
-        named_by = "in ESSKIT_CATALOGUE" if _from_environment(ctx, path) else "given to --catalogue"
         fail(
             f"cannot read the catalogue: {exc.problems[0].located(_path(exc.path))} "
-            f"(check the path {named_by})"
+            f"{_check_the_path(ctx, path)}"
         )
     except cat.CatalogueError as exc:
         where = f" {_shell_word(exc.path)}" if chosen else ""
@@ -394,6 +393,13 @@ def _load(ctx: typer.Context, path: str | None) -> "Catalogue":
             f"invalid catalogue: {exc.problems[0].located(_path(exc.path))} "
             f"(run '{PROG} validate{where}' to list every problem)"
         )
+
+
+def _check_the_path(ctx: typer.Context, path: str | None) -> str:
+    """What to check when a catalogue cannot be read: the path in ESSKIT_CATALOGUE, or the one
+    given to --catalogue."""
+    named_by = "in ESSKIT_CATALOGUE" if _from_environment(ctx, path) else "given to --catalogue"
+    return f"(check the path {named_by})"
 
 
 def _from_environment(ctx: typer.Context, path: str | None) -> bool:
@@ -1151,8 +1157,11 @@ def validate(
             loaded = cat.check(target, _settings(ctx).policy)
     except cat.CatalogueError as exc:
         where = _path(exc.path)
+        # a path from --catalogue or ESSKIT_CATALOGUE rather than from the argument: say which
+        named = isinstance(exc, cat.UnreadableCatalogue) and not path
+        hint = f" {_check_the_path(ctx, None)}" if named else ""
         for problem in exc.problems:
-            _stderr(problem.located(where))
+            _stderr(problem.located(where) + hint)
         if exc.more:
             _stderr(f"{where}: only the first {len(exc.problems)} problems are listed")
         raise typer.Exit(USAGE_ERROR) from None
