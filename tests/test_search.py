@@ -53,6 +53,13 @@ CASES += [
     ("l'accès au foncier", 13),
     ("transition énergétique", 14),
     ("évaluation", 15),
+    ("permis de construire", 13),
+    ("building permit", 13),
+    ("permis d'aménager", 13),
+    ("PLUi", 13),
+    ("zonage", 13),
+    ("OAP", 13),
+    ("planning permission", 13),
 ]
 
 
