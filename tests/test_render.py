@@ -241,6 +241,23 @@ def test_markdown_search_is_a_table_of_the_results(runner: CliRunner) -> None:
     assert rows[1][:2] == ["13", "levier"]
 
 
+def test_markdown_tables_right_align_every_number_column(runner: CliRunner) -> None:
+    args = ["search", "mobilité", "-f", "markdown", "--fields", "title_fr,score,number,url"]
+    rule = runner.invoke(app, args).stdout.splitlines()[1]
+    assert rule == "| --- | ---: | ---: | --- |"
+
+
+def test_html_tables_right_align_every_number_column(runner: CliRunner) -> None:
+    args = ["search", "mobilité", "-f", "html", "--fields", "title_fr,score,number,url"]
+    out = runner.invoke(app, args).stdout
+    assert ".number{text-align:right}" in out
+    rows = re.findall(r"<tr>(.*?)</tr>", out)
+    assert len(rows) >= 3  # the heading and at least two results
+    for row in rows:
+        cells = re.findall(r"<t[hd]([^>]*)>", row)
+        assert ['class="number"' in cell for cell in cells] == [False, True, True, False]
+
+
 def test_markdown_sections_give_each_sheet_in_the_order_given(runner: CliRunner) -> None:
     out = runner.invoke(app, ["show", "16", "8", "1", "-f", "markdown", "--lang", "fr"]).stdout
     titles = [line for line in out.splitlines() if line.startswith("## ")]

@@ -347,6 +347,9 @@ def to_spreadsheet(records: Sequence[Record], fields: Sequence[str], display: La
     return "\ufeff" + buffer.getvalue()
 
 
+_NUMERIC = frozenset({"number", "score"})
+"""The fields that hold a number: right-aligned in Markdown and HTML tables, as in a table."""
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])|&(?=#?\w+;)")
 
 
@@ -367,7 +370,7 @@ def to_markdown(records: Sequence[Record], fields: Sequence[str], display: Lang)
     """A Markdown table (GitHub's and CommonMark's pipe tables) to paste into a document."""
     mark = _no_english_column(fields)
     head = [_md(heading(name, display)) for name in fields]
-    rule = ["---:" if name == "number" else "---" for name in fields]
+    rule = ["---:" if name in _NUMERIC else "---" for name in fields]
     lines = ["| " + " | ".join(head) + " |", "| " + " | ".join(rule) + " |"]
     for record in records:
         cells = [
@@ -437,7 +440,7 @@ _HTML_STYLE = (
     "body{font-family:system-ui,sans-serif;line-height:1.4;margin:2rem;color:#111;background:#fff}"
     "table{border-collapse:collapse;margin:1rem 0}"
     "th,td{border:1px solid #888;padding:.3rem .6rem;text-align:left;vertical-align:top}"
-    "thead th{background:#eee}td.number{text-align:right}a{color:#0645ad;overflow-wrap:anywhere}"
+    "thead th{background:#eee}.number{text-align:right}a{color:#0645ad;overflow-wrap:anywhere}"
     "@media print{body{margin:0}a{color:inherit}section{break-inside:avoid}}"
 )
 
@@ -449,12 +452,17 @@ def _h(text: str) -> str:
     return escape(text, quote=False)
 
 
+def _css(name: str) -> str:
+    """The class of a field's cells and heading: numbers are right-aligned."""
+    return ' class="number"' if name in _NUMERIC else ""
+
+
 def _html_cell(name: str, value: Any, display: Lang, lang_of: str | None = None) -> str:
     from html import escape
 
     text = _people_text(value, _decimal_mark(display))
     where = f' lang="{lang_of}"' if lang_of and text else ""
-    css = ' class="number"' if name == "number" else ""
+    css = _css(name)
     if name == "url" and text.startswith(("https://", "http://")):
         return f'<td{css}{where}><a href="{escape(text)}">{_h(text)}</a></td>'
     return f"<td{css}{where}>{_h(text)}</td>"
@@ -495,7 +503,9 @@ def to_html(records: Sequence[Record], fields: Sequence[str], display: Lang, tit
     assets, every value escaped, links that work."""
 
     mark = _no_english_column(fields)
-    head = "".join(f'<th scope="col">{_h(heading(name, display))}</th>' for name in fields)
+    head = "".join(
+        f'<th scope="col"{_css(name)}>{_h(heading(name, display))}</th>' for name in fields
+    )
     rows = [
         "<tr>"
         + "".join(
