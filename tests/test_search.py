@@ -60,6 +60,7 @@ CASES += [
     ("zonage", 13),
     ("OAP", 13),
     ("planning permission", 13),
+    ("transition", 14),
 ]
 
 
