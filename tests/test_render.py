@@ -324,7 +324,7 @@ def test_html_page_is_a_real_table_with_working_links(runner: CliRunner, tiny: P
     assert set(page.tags) <= SAFE_TAGS and "table" in page.tags
     assert page.rows[0] == ["N°", "Category", "Titre (fr)", "Title (en)", "Page"]
     assert [row[1] for row in page.rows[1:]] == [s.category.value for s in loaded.sheets]
-    assert [row[2] for row in page.rows[1:]] == [s.title_fr or "" for s in loaded.sheets]
+    assert [row[2] for row in page.rows[1:]] == [s.title_fr or "—" for s in loaded.sheets]
     assert [row[3] for row in page.rows[1:]] == [s.title_en for s in loaded.sheets]
     assert page.links == [cat.sheet_url(s)[0] for s in loaded.sheets]
 
@@ -375,8 +375,61 @@ def test_spreadsheet_export_opens_right_in_french_spreadsheets(run: Run, tiny: P
     loaded = cat.load(tiny)
     assert rows[0] == ["N°", "Catégorie", "Titre (fr)", "Titre (en)", "Page"]
     assert [row[1] for row in rows[1:]] == ["introduction", "levier", "levier", "thématique"]
-    assert [row[2] for row in rows[1:]] == [s.title_fr or "" for s in loaded.sheets]
+    assert [row[2] for row in rows[1:]] == [s.title_fr or "—" for s in loaded.sheets]
     assert [row[3] for row in rows[1:]] == [s.title_en for s in loaded.sheets]
+
+
+SCIC = "Cooperative Societies of Collective Interest – SCIC"
+"""The English title of the tiny catalogue's sheet 9, which has no French title."""
+
+
+def _rows(fmt: str, out: str) -> list[list[str]]:
+    """The rows of a listing as people see them, in each format for people."""
+    if fmt == "table":
+        return [re.split(r" {2,}", line.strip()) for line in out.splitlines()]
+    if fmt == "markdown":
+        return markdown_rows(out)
+    if fmt == "html":
+        return parse_page(out).rows
+    return spreadsheet_rows(out.encode("utf-8"))
+
+
+PEOPLE = ["table", "markdown", "html", "spreadsheet"]
+
+
+@pytest.mark.parametrize("fmt", PEOPLE)
+def test_an_unknown_french_title_beside_the_english_one_is_a_dash(
+    runner: CliRunner, tiny: Path, fmt: str
+) -> None:
+    args = ["list", "9", "10", "-c", str(tiny), "-f", fmt, "--lang", "both"]
+    result = runner.invoke(app, args, env={"LANG": "fr_FR.UTF-8", "COLUMNS": "200"})
+    rows = _rows(fmt, result.stdout)
+    assert rows[0][2:4] == ["Titre (fr)", "Titre (en)"]
+    assert rows[1][:4] == ["9", "levier", "—", SCIC]
+    assert rows[2][2].startswith("Économie sociale et solidaire")
+
+
+@pytest.mark.parametrize("fmt", PEOPLE)
+def test_an_unknown_french_title_alone_is_the_english_one_marked(
+    runner: CliRunner, tiny: Path, fmt: str
+) -> None:
+    # the spreadsheet has both titles unless --fields says otherwise
+    columns = ["--fields", "number,category,title_fr"] if fmt == "spreadsheet" else []
+    args = ["list", "9", "-c", str(tiny), "-f", fmt, "--lang", "fr", *columns]
+    result = runner.invoke(app, args, env={"COLUMNS": "200"})
+    rows = _rows(fmt, result.stdout)
+    assert rows[0][2] == "Titre (fr)" and rows[1][:3] == ["9", "levier", f"{SCIC} (en)"]
+
+
+def test_an_unknown_french_title_has_a_dash_in_show_s_sections(
+    runner: CliRunner, tiny: Path
+) -> None:
+    args = ["show", "9", "-c", str(tiny), "--fields", "title_fr,title_en", "--lang", "both"]
+    markdown = runner.invoke(app, [*args, "-f", "markdown"]).stdout
+    assert markdown.splitlines()[0] == f"## Sheet 9 · {SCIC} (en)"
+    assert "- **Titre (fr)**: —" in markdown and f"- **Title (en)**: {SCIC}" in markdown
+    page = parse_page(runner.invoke(app, [*args, "-f", "html"]).stdout)
+    assert page.rows == [["Titre (fr)", "—"], ["Title (en)", SCIC]]
 
 
 def test_spreadsheet_scores_have_decimal_commas(runner: CliRunner) -> None:

@@ -107,7 +107,6 @@ _WORDS = {
         "and {} more (--json lists them all)",
         "et {} autres (--json les donne tous)",
     ),
-    "no_french_title": ("no known French title", "titre français inconnu"),
     "page_socioeco": ("the sheet's socioeco.org page", "la page de la fiche sur socioeco.org"),
     "page_citego": ("the sheet's citego.org page", "la page de la fiche sur citego.org"),
     "page_search": (
@@ -274,18 +273,25 @@ def french_typography(text: str) -> str:
 _CATEGORY_VALUES = frozenset(category.value for category in Category)
 
 
+NO_TITLE = "—"
+"""What a French title's own cell or line shows when that title is unknown and the English title
+is shown beside it (where the French title stands alone, the English one takes its place)."""
+
+
 def _people_value(
     record: Record, name: str, display: Lang, *, mark_english: bool = True, document: bool = True
 ) -> Any:
-    """A field as people read it: category names in the display language; in a `document`
-    (not a spreadsheet, whose cells stay the data), French typography in French titles and, with
-    `mark_english`, the English title marked `(en)` where the French one is unknown."""
+    """A field as people read it: category names in the display language; an unknown French
+    title as the English one marked `(en)` with `mark_english` (no English title beside it), else
+    as NO_TITLE; in a `document` (not a spreadsheet, whose cells stay the data), French
+    typography in French titles."""
     value = record.get(name)
     if name == "category" and isinstance(value, str) and value in _CATEGORY_VALUES:
         return category_name(Category(value), display)
+    if name == "title_fr" and value is None:
+        english = record.get("title_en")
+        return f"{english} (en)" if mark_english and english else NO_TITLE
     if name == "title_fr" and document:
-        if value is None and mark_english and record.get("title_en"):
-            return f"{record['title_en']} (en)"
         return french_typography(value) if isinstance(value, str) else value
     if name == "matched" and isinstance(value, Mapping):
         field = str(value.get("field"))
@@ -317,8 +323,8 @@ def _people_text(value: Any, decimal: str = ".") -> str:
 
 
 def _no_english_column(fields: Sequence[str]) -> bool:
-    """Whether the English title has a column of its own (then a missing French title is left
-    empty rather than replaced by the English one)."""
+    """Whether the English title has no column of its own (then it takes the place of a missing
+    French title, marked `(en)`; else the French title's cell shows NO_TITLE)."""
     return "title_en" not in fields
 
 
@@ -340,8 +346,12 @@ def to_spreadsheet(records: Sequence[Record], fields: Sequence[str], display: La
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([heading(name, display) for name in fields])
+    mark = _no_english_column(fields)
     for record in records:
-        values = (_people_value(record, name, display, document=False) for name in fields)
+        values = (
+            _people_value(record, name, display, mark_english=mark, document=False)
+            for name in fields
+        )
         # decimal commas in every display language: the file is for spreadsheets set to French
         writer.writerow([neutralise(_people_text(value, ",")) for value in values])
     return "\ufeff" + buffer.getvalue()
@@ -461,7 +471,7 @@ def _html_cell(name: str, value: Any, display: Lang, lang_of: str | None = None)
     from html import escape
 
     text = _people_text(value, _decimal_mark(display))
-    where = f' lang="{lang_of}"' if lang_of and text else ""
+    where = f' lang="{lang_of}"' if lang_of and text not in ("", NO_TITLE) else ""
     css = _css(name)
     if name == "url" and text.startswith(("https://", "http://")):
         return f'<td{css}{where}><a href="{escape(text)}">{_h(text)}</a></td>'
@@ -598,16 +608,12 @@ def safe_text(value: str) -> Text:
 
 
 def _title_cell(
-    text: str | None,
-    spans: Sequence[tuple[int, int]] = (),
-    missing: str | None = None,
-    *,
-    french: bool = False,
+    text: str | None, spans: Sequence[tuple[int, int]] = (), *, french: bool = False
 ) -> Text:
     from rich.text import Text
 
     if text is None:
-        return Text(missing or "—", style="dim italic")
+        return Text(NO_TITLE, style="dim")
     cell = safe_text(french_typography(text) if french else text)
     for start, end in spans:
         cell.stylize("bold reverse", start, end)
@@ -721,7 +727,6 @@ def _sheets_table(
     share = max(1, (width - needed()) // columns + MIN_TITLE_WIDTH)
 
     title_keys = _titles(lang)
-    missing = _say("no_french_title", display)
     body: list[tuple[list[RenderableType], list[list[Text]], list[RenderableType]]] = []
     for sheet, match, category in zip(sheets, rows, categories, strict=True):
         before: list[RenderableType] = [str(sheet.number)]
@@ -741,7 +746,7 @@ def _sheets_table(
                 titles.append(cell)
             else:
                 text = getattr(sheet, key)
-                titles.append(_title_cell(text, spans, missing, french=key == "title_fr"))
+                titles.append(_title_cell(text, spans, french=key == "title_fr"))
         if stacked:
             if sheet.title_fr is None:
                 titles[0].append(" (en)", style="dim")
@@ -969,7 +974,7 @@ def _sheet_panel(
             grid.add_row(Text(label, style="bold"))
         grid.add_row(Text("  ").append_text(value) if "\n" not in value.plain else _indent(value))
 
-    missing = Text(_say("no_french_title", display), style="dim italic")
+    missing = Text(NO_TITLE, style="dim")
     row(say("category"), category_name(sheet.category, display))
     row(say("title_fr"), french_typography(sheet.title_fr) if sheet.title_fr else missing)
     row(say("title_en"), sheet.title_en)
