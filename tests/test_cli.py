@@ -312,6 +312,42 @@ def test_unknown_option_is_one_line(runner: CliRunner) -> None:
     assert code == 2 and len(err.strip().splitlines()) == 1 and "--nosuch" in err
 
 
+def _required_arguments() -> list[tuple[str, str]]:
+    """Each command with a required argument, and that argument's name as usage shows it."""
+    from typer.main import get_command
+
+    group = get_command(app)
+    return [
+        (name, param.metavar or str(param.name).upper())
+        for name, command in sorted(group.commands.items())  # type: ignore[attr-defined]
+        for param in command.params
+        if param.param_type_name == "argument" and param.required
+    ]
+
+
+def test_some_commands_require_an_argument() -> None:
+    assert {name for name, _ in _required_arguments()} >= {"search", "show", "open"}
+
+
+@pytest.mark.parametrize(("command", "argument"), _required_arguments())
+def test_a_missing_argument_is_one_line_in_esskit_s_words(
+    runner: CliRunner, command: str, argument: str
+) -> None:
+    code, out, err = invoke(runner, command)
+    assert (code, out) == (2, "") and len(err.splitlines()) == 1
+    assert err.startswith(f"esskit: missing {argument}: ")
+    assert err.endswith(f" (see 'esskit {command} --help')\n")
+    assert "Missing argument" not in err
+
+
+def test_a_missing_query_says_what_to_give(runner: CliRunner) -> None:
+    _, _, err = invoke(runner, "search")
+    assert err == (
+        "esskit: missing QUERY: words of a title or subject, in French or English, or a number "
+        "(see 'esskit search --help')\n"
+    )
+
+
 def test_no_arguments_shows_help(runner: CliRunner) -> None:
     result = runner.invoke(app, [])
     assert "Usage" in result.stdout + result.stderr and "list" in result.stdout + result.stderr

@@ -98,6 +98,15 @@ def test_bad_input_one_line_and_documented_code(run: Run, args: list[str], code:
     assert first.startswith("esskit: ") and "Traceback" not in result.stderr
 
 
+def test_a_missing_argument_is_one_line_in_esskit_s_words(run: Run) -> None:
+    result = run("open")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "esskit: missing NUMBER|QUERY: a sheet number, or words to search for (the best match "
+        "is opened) (see 'esskit open --help')\n"
+    )
+
+
 def test_open_hands_the_exact_url_to_the_browser(
     run: Run, browser: tuple[dict[str, str], Path]
 ) -> None:

@@ -69,7 +69,8 @@ class _Group(TyperGroup):
             else:
                 context = getattr(exc, "ctx", None)
                 hint = f" (see '{context.command_path} --help')" if context is not None else ""
-                message = exc.format_message().replace("\n", " ").replace("Value error, ", "")
+                message = _missing_argument(exc) or exc.format_message()
+                message = message.replace("\n", " ").replace("Value error, ", "")
                 _stderr(cat.shown(message, 300) + hint)  # it may quote a whole argument
         except OSError as exc:  # the system refused something (a file completion would write)
             _stderr(_os_problem(exc))
@@ -90,6 +91,20 @@ class _Group(TyperGroup):
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _draw_help(super().format_help, ctx, formatter)
+
+
+def _missing_argument(exc: Exception) -> str | None:
+    """A missing argument in esskit's words, saying what to give (`missing QUERY: words of a
+    title or subject...`), rather than Typer's `Missing argument 'QUERY'.`; None for other
+    errors."""
+    param = getattr(exc, "param", None)
+    if type(exc).__name__ != "MissingParameter" or param is None:
+        return None
+    if getattr(param, "param_type_name", None) != "argument":
+        return None
+    name = getattr(param, "metavar", None) or str(param.name).upper()
+    what = str(getattr(param, "help", None) or "").replace("\\[", "[").strip().rstrip(".")
+    return f"missing {name}: {what[:1].lower()}{what[1:]}" if what else f"missing {name}"
 
 
 class _Command(TyperCommand):
