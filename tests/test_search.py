@@ -4,6 +4,8 @@ of any text and any catalogue."""
 from __future__ import annotations
 
 import json
+import subprocess
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,6 +33,7 @@ from esskit.search import (
     parse,
 )
 
+Run = Callable[..., subprocess.CompletedProcess[str]]
 DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).parent.parent.parent / "shared" / "relevance"
 QUERIES = json.loads((DATA / "relevance.json").read_text("utf-8"))
@@ -77,6 +80,13 @@ def _answers(kit: Catalogue, query: str) -> dict[str, dict[str, int]]:
 
 def numbers(kit: Catalogue, query: str, limit: int | None = 10) -> list[int]:
     return [m.sheet.number for m in find(kit.sheets, query, limit=limit, glossary=kit.glossary)]
+
+
+def numbers_loose(kit: Catalogue, query: str) -> list[int]:
+    """The sheets suggested when `query` finds nothing (as `search` does: three at most)."""
+    return [
+        m.sheet.number for m in find(kit.sheets, query, limit=3, loose=True, glossary=kit.glossary)
+    ]
 
 
 def _judge(kit: Catalogue, cases: dict[str, list[list[object]]]) -> tuple[int, int, int, list[str]]:
@@ -351,6 +361,36 @@ def test_nothing_found_gives_no_results_and_loose_suggests(kit: Catalogue) -> No
     assert find(kit.sheets, "xyzzy plugh") == []
     assert find(kit.sheets, "mobxlytz") == []
     assert 10 in [m.sheet.number for m in find(kit.sheets, "mobxlytz", loose=True)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["état civil", "permis de chasse", "parking payant", "ramassage des feuilles", "vaccination"],
+)
+def test_a_subject_outside_the_kit_gets_no_suggestion(kit: Catalogue, query: str) -> None:
+    assert find(kit.sheets, query, loose=True, glossary=kit.glossary) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "number"),
+    [("mobxlytz", 10), ("velp", 10), ("cantinr", 8), ("energei", 14), ("petite enfanec", 21)],
+)
+def test_a_word_misspelt_beyond_a_typo_gets_its_sheet_as_the_only_suggestion(
+    kit: Catalogue, query: str, number: int
+) -> None:
+    assert find(kit.sheets, query, glossary=kit.glossary) == []
+    assert numbers_loose(kit, query) == [number]
+
+
+def test_a_suggestion_holds_as_much_of_the_query_as_a_match_does(kit: Catalogue) -> None:
+    """`mobxlytz` reads as `mobilite`, which sheet 0 holds only in its summary: half a word."""
+    assert 0 not in numbers_loose(kit, "mobxlytz")
+
+
+def test_installed_search_for_a_subject_outside_the_kit_suggests_nothing(run: Run) -> None:
+    result = run("search", "permis de chasse")
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == "esskit: no sheet matches 'permis de chasse'\n"
 
 
 def test_clear_leader_only_when_the_first_clearly_wins(kit: Catalogue) -> None:

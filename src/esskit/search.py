@@ -105,9 +105,7 @@ TYPO = 70
 """A word within a typo or two of the query's word (`vdlo` -> `velo`)."""
 
 MIN_COVER = 0.5
-"""The share of the query's weight that a sheet must hold to be a match."""
-LOOSE_COVER = 0.3
-"""The same, for the sheets suggested when nothing matched."""
+"""The share of the query's weight that a sheet must hold to be a match (or a suggestion)."""
 SUMMARY_COVER = 0.5
 """What a word found only in a summary counts for, in that share."""
 SHORTEST_FUZZY = 4
@@ -484,11 +482,13 @@ def typos(word: str, vocabulary: Sequence[str], loose: bool) -> frozenset[str]:
     """Words of a vocabulary within a typo or two of `word` (a transposition counts as one): one
     for a word of four to seven letters, two from eight. A typo keeps the word's first and last
     letters, which people type right: so `police` is not read as `policy`. When `loose`
-    (suggestions), one edit more, and the last letter may differ."""
+    (suggestions), the last letter may differ (`velp` -> `velo`), and a word of eight letters or
+    more may have three typos (`mobxlytz` -> `mobilite`); a shorter word has no more, for two
+    typos in six letters make another word (`chasse` -> `charte`)."""
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
-    edits = (1 if len(word) < 8 else 2) + (1 if loose else 0)
+    edits = 1 if len(word) < 8 else 3 if loose else 2
     return frozenset(
         found
         for found, _, _ in process.extract(
@@ -771,13 +771,12 @@ def score(index: Index, query: Query, answers: Sequence[Answers], hits: list[Hit
         for term in {hit.term for hit in hits[start:end]}:
             holders[term] += 1
     rarity = [_rarity(count, len(index.sheets)) for count in holders]
-    least = LOOSE_COVER if query.loose else MIN_COVER
     by_word = {term.word: answers[i] for i, term in enumerate(query.terms)}
     needed = _needed(query)
     scored = []
     for start, end in bounds:
         evidence = _evidence(hits[start:end])
-        if _cover(evidence, rarity) < least:
+        if _cover(evidence, rarity) < MIN_COVER:
             continue
         phrase = _holds_phrase(index, query, by_word, needed, evidence)
         tier = Tier.PHRASE if phrase else Tier.WORDS
@@ -942,8 +941,10 @@ def find(
     """The sheets that match `query`, best first, at most `limit` of them.
 
     Raises QueryError (EmptyQuery, QueryTooLong) when the query cannot be searched for. With
-    `loose`, close spellings count for more and fewer words are needed: the way to find "did you
-    mean" sheets for a query that found nothing. `glossary` expands acronyms; `every_sheet`
+    `loose`, every word may be read as a typo, and a little more misspelt (see `typos`), but a
+    sheet must hold as much of the query as a match does: the way to find "did you mean" sheets
+    for a query that found nothing, and none for a subject the kit does not cover. `glossary`
+    expands acronyms; `every_sheet`
     reads every sheet instead of the index (slower, the same results: for tests).
     """
     parsed = parse(query, glossary, loose=loose)
