@@ -86,6 +86,7 @@ _FIELDS = (
     (Field.GLOSSARY, "en"),
 )
 LANGUAGES = ("fr", "en")
+_FIELD_KINDS = tuple(kind for kind, _ in _FIELDS)
 _FIELD_LANGS = tuple(lang for _, lang in _FIELDS)
 FIELD_WEIGHTS = {Field.TITLE: 3.0, Field.KEYWORDS: 2.0, Field.GLOSSARY: 2.0, Field.SUMMARY: 0.6}
 LENGTH_EFFECT = {Field.TITLE: 0.5, Field.KEYWORDS: 0.2, Field.GLOSSARY: 0.2, Field.SUMMARY: 0.75}
@@ -662,25 +663,30 @@ def _by_sheet(hits: list[Hit]) -> list[tuple[int, int]]:
     return bounds
 
 
-def _cover(evidence: Evidence, rarity: Sequence[float]) -> float:
-    """The share of the query's weight a sheet holds: each term by its rarity, as well as its
-    best word answers it (less when it is found only in a summary)."""
+def _cover(evidence: Evidence, rarity: Sequence[float], weight: float) -> float:
+    """The share of the query's weight (the sum of its terms' rarities) a sheet holds: each term
+    by its rarity, as well as its best word answers it (less when it is found only in a
+    summary)."""
     held = 0.0
     for term, fields in evidence.terms.items():
         held += rarity[term] * max(
-            tally.best / EXACT * (SUMMARY_COVER if _FIELDS[at][0] is Field.SUMMARY else 1.0)
-            for at, tally in fields.items()
+            tally.best / EXACT * _COVER_SHARE[at] for at, tally in fields.items()
         )
-    return held / sum(rarity)
+    return held / weight
+
+
+_COVER_SHARE = tuple(SUMMARY_COVER if kind is Field.SUMMARY else 1.0 for kind in _FIELD_KINDS)
 
 
 def _length(index: Index, sheet: Sheet, position: int) -> int:
     """The characters of one field of a sheet (spelled out: it runs for every match)."""
-    kind, lang = _FIELDS[position]
+    kind = _FIELD_KINDS[position]
     if kind is Field.TITLE:
-        return len((sheet.title_fr or "") if lang == "fr" else sheet.title_en)
+        return len((sheet.title_fr or "") if _FIELD_LANGS[position] == "fr" else sheet.title_en)
     if kind is Field.KEYWORDS:
-        return sum(map(len, sheet.keywords_fr if lang == "fr" else sheet.keywords_en))
+        return sum(
+            map(len, sheet.keywords_fr if _FIELD_LANGS[position] == "fr" else sheet.keywords_en)
+        )
     if kind is Field.SUMMARY:
         return len(sheet.summary_fr or "")
     return sum(map(len, index.segments(sheet)[position]))
@@ -695,7 +701,7 @@ def _bm25f(index: Index, evidence: Evidence, rarity: Sequence[float]) -> float:
     for term, fields in evidence.terms.items():
         frequency = 0.0
         for position, tally in fields.items():
-            kind = _FIELDS[position][0]
+            kind = _FIELD_KINDS[position]
             effect = LENGTH_EFFECT[kind]
             norm = 1 - effect + effect * _length(index, sheet, position) / TYPICAL_LENGTH[kind]
             frequency += FIELD_WEIGHTS[kind] * tally.summed / EXACT / norm
@@ -705,7 +711,7 @@ def _bm25f(index: Index, evidence: Evidence, rarity: Sequence[float]) -> float:
     together = [
         sum(rarity[term] for term in terms)
         for (position, _), terms in evidence.items.items()
-        if len(terms) > 1 and _FIELDS[position][0] is not Field.SUMMARY
+        if len(terms) > 1 and _FIELD_KINDS[position] is not Field.SUMMARY
     ]
     return total + TOGETHER * max(together, default=0.0)
 
@@ -729,7 +735,7 @@ def _holds_phrase(
     whole = [
         (position, part)
         for (position, part), terms in evidence.items.items()
-        if _FIELDS[position][0] is not Field.SUMMARY and needed <= terms.keys()
+        if _FIELD_KINDS[position] is not Field.SUMMARY and needed <= terms.keys()
     ]
     if len(query.phrase) == 1 and any(len(evidence.items[item]) == 1 for item in whole):
         return True  # one word: holding it is holding the phrase
@@ -773,10 +779,11 @@ def score(index: Index, query: Query, answers: Sequence[Answers], hits: list[Hit
     rarity = [_rarity(count, len(index.sheets)) for count in holders]
     by_word = {term.word: answers[i] for i, term in enumerate(query.terms)}
     needed = _needed(query)
+    weight = sum(rarity)
     scored = []
     for start, end in bounds:
         evidence = _evidence(hits[start:end])
-        if _cover(evidence, rarity) < MIN_COVER:
+        if _cover(evidence, rarity, weight) < MIN_COVER:
             continue
         phrase = _holds_phrase(index, query, by_word, needed, evidence)
         tier = Tier.PHRASE if phrase else Tier.WORDS
