@@ -94,3 +94,24 @@ def test_the_library_reads_and_searches_the_packaged_catalogue_without_pydantic(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_cycle_collector_is_off_before_typer_is_imported() -> None:
+    code = (
+        "import gc, runpy, sys\n"
+        "seen = {}\n"
+        "class Watch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        seen.setdefault(name, gc.isenabled())\n"
+        "sys.meta_path.insert(0, Watch())\n"
+        "sys.argv = ['esskit', '--version']\n"
+        "try:\n"
+        "    runpy.run_module('esskit', run_name='__main__', alter_sys=True)\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(seen.get('typer'), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.stderr.strip().splitlines()[-1] == "False"

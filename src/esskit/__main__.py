@@ -1,6 +1,7 @@
 """`python -m esskit`, and the `esskit` command's entry point."""
 
 import contextlib
+import gc
 import os
 import signal
 import sys
@@ -19,8 +20,10 @@ def handle_interrupts() -> None:
 
 
 def main() -> None:
-    """Run the `esskit` command; Ctrl-C is handled before anything heavy is imported."""
+    """Run the `esskit` command; Ctrl-C is handled, and the cycle collector is off (see
+    `esskit.cli.main`), before anything heavy is imported."""
     handle_interrupts()
+    gc.disable()
     from esskit.cli import main as run
 
     run()

@@ -56,10 +56,12 @@ MAX_PROBLEMS = 100
 SEARCH_URL = f"https://{SEARCH_HOST}/?q="
 """Web search used for a sheet that has no page of its own, restricted to socioeco.org."""
 
+# Regular expressions are kept as strings, compiled by `re` (and cached there) on first use:
+# compiling them at import would cost every command, though few commands use each.
 # The search address as `sheet_url` builds it: SEARCH_URL and a query escaped by `quote_plus`.
-_SEARCH_ADDRESS = re.compile(re.escape(SEARCH_URL) + r"[A-Za-z0-9%+._~-]+")
+_SEARCH_ADDRESS = re.escape(SEARCH_URL) + r"[A-Za-z0-9%+._~-]+"
 
-_HOST_NAME = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*")
+_HOST_NAME = r"[a-z0-9-]+(?:\.[a-z0-9-]+)*"
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
@@ -71,7 +73,7 @@ _PATTERN_MESSAGES = {
     MONTH_PATTERN: "date must be a year and month, YYYY-MM",
 }
 
-_CONTROL = re.compile(f"[{CONTROL}]")
+_CONTROL = f"[{CONTROL}]"
 
 _TYPE_MESSAGES = {
     "dataclass_type": "expected a JSON object",
@@ -171,7 +173,7 @@ def host_name(text: str, source: str = "--allow-host") -> str:
     """A host name the user allows, lower-cased and without its dots at either end, or a
     BadSetting (an empty or dot-only name would allow every host)."""
     host = text.strip().lower().strip(".")
-    if not _HOST_NAME.fullmatch(host):
+    if not re.fullmatch(_HOST_NAME, host):
         raise BadSetting(
             f"{source}: {quoted(text)} is not a host name (write one such as example.org)"
         )
@@ -371,7 +373,7 @@ def _message(error: ErrorDetails) -> str:
         pattern = ctx.get("pattern")
         if pattern in (TEXT_PATTERN, PARAGRAPH_PATTERN):
             allowed = "\n" if pattern == PARAGRAPH_PATTERN else ""
-            bad = next((c for c in value if _CONTROL.match(c) and c not in allowed), None)
+            bad = next((c for c in value if re.match(_CONTROL, c) and c not in allowed), None)
             if bad is not None:
                 return f"text holds a control or invisible character (U+{ord(bad):04X})"
             return "empty text"
@@ -390,7 +392,7 @@ def _message(error: ErrorDetails) -> str:
     return shown(message, 300)
 
 
-_JSON_ERROR = re.compile(r"(.*) at line (\d+) column (\d+)")
+_JSON_ERROR = r"(.*) at line (\d+) column (\d+)"
 
 
 def _json_problem(data: bytes, error: ErrorDetails) -> Problem:
@@ -399,7 +401,7 @@ def _json_problem(data: bytes, error: ErrorDetails) -> Problem:
     if not_utf8 is not None:
         return Problem("", not_utf8)
     detail = str((error.get("ctx") or {}).get("error", "parse error"))
-    found = _JSON_ERROR.fullmatch(detail)
+    found = re.fullmatch(_JSON_ERROR, detail)
     what, where = (found[1], f" at line {found[2]} column {found[3]}") if found else (detail, "")
     if what == "number out of range":
         return Problem(
@@ -615,7 +617,7 @@ _NESTED: dict[str, tuple[str, ...]] = {
 """The keys of each kind of object whose values are objects or arrays of them."""
 _MOST_KEYS = max(*map(len, _KEYS.values()), len(get_args(SourcedField)))
 """The most keys an object of a catalogue file can hold (a sheet's `field_sources`)."""
-_TOKEN = re.compile(rb'"([^"\\]*(?:\\.[^"\\]*)*)"(\s*:)?|[{}\[\],]')
+_TOKEN = rb'"([^"\\]*(?:\\.[^"\\]*)*)"(\s*:)?|[{}\[\],]'
 
 
 class _Open:
@@ -640,7 +642,7 @@ def _key_problems(data: bytes, limit: int) -> list[Problem]:
 
     problems: list[Problem] = []
     stack: list[_Open] = []
-    for token in _TOKEN.finditer(data):
+    for token in re.finditer(_TOKEN, data):
         text = token[0]
         if text in (b"{", b"["):
             if stack:
@@ -884,7 +886,7 @@ def safe_url(url: str, policy: Policy, kind: UrlKind | None = None) -> str:
         raise UnsafeUrl("refusing to open a URL with spaces or control characters")
     if url.startswith("-"):
         raise UnsafeUrl("refusing to open a URL that starts with '-'")
-    if kind is UrlKind.SEARCH and _SEARCH_ADDRESS.fullmatch(url):
+    if kind is UrlKind.SEARCH and re.fullmatch(_SEARCH_ADDRESS, url):
         return url
     if policy.link_problem(url) is not None:
         scheme = "https or http" if policy.allow_http else "https"

@@ -207,12 +207,14 @@ def _stderr(message: str) -> None:
     the whole line is kept within a few hundred characters, whatever slipped through."""
     if len(message) > 1_000:
         message = message[:997] + "..."
-    _write_stderr(f"{PROG}: {_UNSAFE.sub(_escaped, message)}\n")
+    _write_stderr(f"{PROG}: {re.sub(_UNSAFE, _escaped, message)}\n")
 
 
+# Regular expressions are kept as strings, compiled by `re` (and cached there) on first use:
+# compiling them at import would cost every command, though few commands use each.
 # What must not reach a terminal raw: control characters (see models.CONTROL) and the
 # undecodable bytes of a path (surrogates, which a strict UTF-8 stderr cannot even write).
-_UNSAFE = re.compile(f"[{CONTROL}\ud800-\udfff]")
+_UNSAFE = f"[{CONTROL}\ud800-\udfff]"
 
 
 def _escaped(match: "re.Match[str]") -> str:
@@ -295,7 +297,7 @@ def _encodable(text: str, json_text: bool) -> str:
         text.encode(encoding)
     except UnicodeEncodeError:
         if json_text:
-            return _NON_ASCII.sub(_json_escape, text)
+            return re.sub(_NON_ASCII, _json_escape, text)
         _warn_lossy(encoding)
     except LookupError:
         pass
@@ -311,7 +313,7 @@ def _warn_lossy(encoding: str) -> None:
     )
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_NON_ASCII = r"[^\x00-\x7f]"
 
 
 def _json_escape(match: "re.Match[str]") -> str:

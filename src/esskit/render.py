@@ -124,9 +124,11 @@ _WORDS = {
 }
 """The other words a display uses, in English and in French."""
 
+# Regular expressions are kept as strings, compiled by `re` (and cached there) on first use:
+# compiling them at import would cost every command, though few commands use each.
 # Anything that could drive a terminal (the characters validation refuses in titles): newline and
 # tab included, since a table cell is one line.
-_UNSAFE = re.compile(f"[{CONTROL}]")
+_UNSAFE = f"[{CONTROL}]"
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -261,13 +263,13 @@ def category_name(category: Category, display: Lang) -> str:
     return FRENCH_CATEGORIES[category] if display is Lang.FR else category.value
 
 
-_BEFORE_HIGH_PUNCTUATION = re.compile(r"(?<=\S)[ \u00a0](?=[?!:;]+(?:\s|$))")
+_BEFORE_HIGH_PUNCTUATION = r"(?<=\S)[ \u00a0](?=[?!:;]+(?:\s|$))"
 
 
 def french_typography(text: str) -> str:
     """French text with a narrow no-break space before `? ! : ;` where it has a space (the
     same length, so that highlighted spans stay in place)."""
-    return _BEFORE_HIGH_PUNCTUATION.sub(NNBSP, text)
+    return re.sub(_BEFORE_HIGH_PUNCTUATION, NNBSP, text)
 
 
 _CATEGORY_VALUES = frozenset(category.value for category in Category)
@@ -360,12 +362,12 @@ def to_spreadsheet(records: Sequence[Record], fields: Sequence[str], display: La
 _NUMERIC = frozenset({"number", "score"})
 """The fields that hold a number: right-aligned in Markdown and HTML tables, as in a table."""
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|])|&(?=#?\w+;)")
+_MARKDOWN_SPECIAL = r"([\\`*_\[\]<>|])|&(?=#?\w+;)"
 
 
 def _md(text: str) -> str:
     """Text that Markdown shows as written, on one line."""
-    escaped = _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+    escaped = re.sub(_MARKDOWN_SPECIAL, lambda m: "\\" + m.group(0), text)
     return _one_line(escaped)
 
 
@@ -438,12 +440,12 @@ def _paragraph_list(text: str) -> list[str]:
     return [_one_line(block) for block in re.split(r"\n[ \t]*\n", text) if block.strip()]
 
 
-_MARKDOWN_BLOCK_START = re.compile(r"^(#|[-+]\s|\d+[.)]\s|>|=+\s*$)")
+_MARKDOWN_BLOCK_START = r"^(#|[-+]\s|\d+[.)]\s|>|=+\s*$)"
 
 
 def _md_paragraph(text: str) -> str:
     escaped = _md(text)
-    return "\\" + escaped if _MARKDOWN_BLOCK_START.match(escaped) else escaped
+    return "\\" + escaped if re.match(_MARKDOWN_BLOCK_START, escaped) else escaped
 
 
 _HTML_STYLE = (
@@ -604,7 +606,7 @@ def safe_text(value: str) -> Text:
     """Catalogue text as a Rich Text: never read as markup, control characters made visible."""
     from rich.text import Text
 
-    return Text(_UNSAFE.sub("\N{REPLACEMENT CHARACTER}", value))
+    return Text(re.sub(_UNSAFE, "\N{REPLACEMENT CHARACTER}", value))
 
 
 def _title_cell(
@@ -877,7 +879,7 @@ class _Unbroken:
         from rich.style import Style
 
         def clean(text: str) -> str:
-            return _UNSAFE.sub("\N{REPLACEMENT CHARACTER}", text)
+            return re.sub(_UNSAFE, "\N{REPLACEMENT CHARACTER}", text)
 
         def beside(url: str | None, note: str) -> int:
             return 1 + self.indent + cell_len(url or "") + (1 + cell_len(note) if note else 0)
