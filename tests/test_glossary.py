@@ -115,6 +115,13 @@ def test_installed_glossary_and_acronym_search(run: Run) -> None:
     assert listed.returncode == 0 and json.loads(listed.stdout)[0]["sheets"][0] == 7
     found = run("search", "SPASER", "--format", "plain", "--limit", "1")
     assert found.returncode == 0 and found.stdout.split("\t")[0] == "7"
+    several = run("glossary", "ESS France", "--json")
+    assert several.returncode == 0
+    assert [entry["term"] for entry in json.loads(several.stdout)] == ["ESS France"]
+    read = run("search", "ESS France", "--json", "--fields", "matched", "--limit", "1")
+    assert read.returncode == 0 and json.loads(read.stdout)[0]["matched"]["note"] == (
+        "ESS France → Chambre française de l'économie sociale et solidaire"
+    )
 
 
 def test_glossary_exports_for_people_parse_back(runner: CliRunner) -> None:
@@ -146,7 +153,8 @@ def test_glossary_exports_for_people_parse_back(runner: CliRunner) -> None:
 
 
 @pytest.mark.parametrize(
-    ("term", "found"), [("P.A.T.", "PAT"), ("alimentaires", "PAT"), ("achat", "SPASER")]
+    ("term", "found"),
+    [("P.A.T.", "PAT"), ("alimentaires", "PAT"), ("achat", "SPASER"), ("ess-france", "ESS France")],
 )
 def test_glossary_reads_a_term_as_search_does(real: Catalogue, term: str, found: str) -> None:
     assert found in [entry.term for entry in look_up(real.glossary, term)]

@@ -266,6 +266,23 @@ def test_an_acronym_that_is_also_a_word_needs_its_capitals() -> None:
     assert parse("ami", [entry]).terms[0].entries == ()
 
 
+def test_a_glossary_term_of_several_words_is_read_as_a_whole(kit: Catalogue) -> None:
+    found = find(kit.sheets, "ESS France", glossary=kit.glossary)
+    assert {m.sheet.number for m in found[:3]} == {1, 24, 4}
+    note = "ESS France → Chambre française de l'économie sociale et solidaire"
+    assert all(m.matched.note == note for m in found[:3])
+
+
+def test_a_term_of_several_words_needs_its_words_together_and_its_capitals() -> None:
+    entry = GlossaryEntry("Sigle Rouge", "exemple de sigle", sheets=(2,), case_sensitive=True)
+    assert [t.entries for t in parse("le Sigle Rouge", [entry]).terms] == [(entry,)]
+    assert [t.entries for t in parse("sigle rouge", [entry]).terms] == [(), ()]
+    assert [t.entries for t in parse("Sigle vert Rouge", [entry]).terms] == [(), (), ()]
+    sheets = [Sheet(1, Category.INTRO, "Autre chose"), Sheet(2, Category.LEVER, "Autre sujet")]
+    best = find(sheets, "Sigle Rouge", glossary=[entry])[0]
+    assert (best.sheet.number, best.matched.note) == (2, "Sigle Rouge → exemple de sigle")
+
+
 def test_a_glossary_entry_leads_to_its_sheets_in_any_catalogue() -> None:
     sheets = [
         Sheet(1, Category.INTRO, "Nothing in common"),

@@ -208,22 +208,36 @@ def _merge_ess(folded: str) -> str:
 def _acronyms(
     typed_words: Sequence[str], glossary: Sequence[GlossaryEntry]
 ) -> dict[str, tuple[GlossaryEntry, ...]]:
-    """The query's acronyms, folded, with their glossary entries (an entry that asks for its
+    """The query's acronyms, folded, with their glossary entries: a term of several words
+    (`ESS France`) when its words stand together in the query (an entry that asks for its
     capitals is found only when typed with them)."""
     by_term: dict[str, list[GlossaryEntry]] = {}
     for folded, entry in zip(fold_lines([entry.term for entry in glossary]), glossary, strict=True):
         by_term.setdefault(folded, []).append(entry)
+    sizes = {len(_WORD.findall(entry.term)) for entry in glossary} | {1}
     found: dict[str, tuple[GlossaryEntry, ...]] = {}
-    for typed in typed_words:
-        folded = " ".join(words(typed))
-        entries = tuple(
-            entry
-            for entry in by_term.get(folded, ())
-            if not entry.case_sensitive or typed == entry.term
-        )
-        if entries:
-            found[folded] = entries
+    for size in sizes:
+        for start in range(len(typed_words) - size + 1):
+            typed = " ".join(typed_words[start : start + size])
+            folded = " ".join(words(typed))
+            entries = tuple(
+                entry
+                for entry in by_term.get(folded, ())
+                if not entry.case_sensitive or typed == entry.term
+            )
+            if entries:
+                found[folded] = entries
     return found
+
+
+def _join_acronyms(phrase: str, acronyms: dict[str, tuple[GlossaryEntry, ...]]) -> str:
+    """Folded text with each acronym of several words as one word (`ess france` ->
+    `essfrance`), longest first, so that it is one term, found through its glossary entry."""
+    padded = f" {phrase} "
+    for several in sorted((a for a in acronyms if " " in a), key=len, reverse=True):
+        while f" {several} " in padded:
+            padded = padded.replace(f" {several} ", f" {several.replace(' ', '')} ")
+    return padded.strip()
 
 
 def parse(text: str, glossary: Sequence[GlossaryEntry] = (), *, loose: bool = False) -> Query:
@@ -241,7 +255,9 @@ def parse(text: str, glossary: Sequence[GlossaryEntry] = (), *, loose: bool = Fa
             f"the query has {len(typed_words)} words: give at most {MAX_QUERY_WORDS}"
         )
     acronyms = _acronyms(typed_words, glossary)
-    phrase = tuple(w for w in _merge_ess(fold(text)).split() if len(w) > 1 or w.isdigit())
+    folded = _join_acronyms(" ".join(_merge_ess(fold(text)).split()), acronyms)
+    acronyms |= {several.replace(" ", ""): entries for several, entries in acronyms.items()}
+    phrase = tuple(w for w in folded.split() if len(w) > 1 or w.isdigit())
     stop = stop_words()
     terms: dict[str, Term] = {}
     for word in phrase:
