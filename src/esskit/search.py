@@ -416,9 +416,11 @@ class Index:
         # One scan a beginning, merged in the order of the text: the regex engine looks for one
         # literal fast, but tries every position for an alternation of them (or a look-behind
         # for the word's start).
-        scans = (re.finditer(re.escape(start) + _REST_OF_WORD, text) for start in beginnings)
+        scans = [re.finditer(re.escape(start) + _REST_OF_WORD, text) for start in beginnings]
+        if not scans:
+            return
         last = -1
-        for found in heapq.merge(*scans, key=_START):
+        for found in scans[0] if len(scans) == 1 else heapq.merge(*scans, key=_START):
             position = found.start()
             if position == last or (position and text[position - 1] not in _BOUNDARIES):
                 continue  # found already (a beginning that starts another), or inside a word
