@@ -8,7 +8,9 @@ and the relevance of search on the shared queries.
 
 Start-up is measured as ratios to a "hello world" Typer app run in the same environment, in
 alternating rounds (baseline, then each command, in a new random order each round), so that a
-noisy machine slows all of them alike. Needs only the standard library and esskit's dependencies.
+noisy machine slows all of them alike; where valgrind is installed, also as the ratio of the
+instructions each command executes (callgrind's count, which noise does not move). Needs only the
+standard library and esskit's dependencies.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import json
 import os
 import platform
 import random
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -105,8 +109,29 @@ def byte_compile() -> None:
     compileall.compile_dir(found.stdout.strip(), quiet=1)
 
 
-def startup(rounds: int) -> list[tuple[str, float, float, float]]:
-    """(command, median seconds, ratio to baseline, goal) for every command."""
+def instructions(command: list[str], env: dict[str, str]) -> int | None:
+    """The instructions one run executes, counted by valgrind's callgrind: the same count run
+    after run, whatever else the machine is doing (None without valgrind)."""
+    if shutil.which("valgrind") is None:
+        return None
+    counted = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"^==\d+== I\s+refs:\s+([\d,]+)", counted.stderr, re.MULTILINE)
+    return int(found[1].replace(",", "")) if found else None
+
+
+StartupRow = tuple[str, float, float, float | None, float]
+"""(command, median seconds, ratio to the baseline, ratio of instructions, goal)."""
+
+
+def startup(rounds: int) -> list[StartupRow]:
+    """Every command's median time and its ratio to the baseline's, its instructions' ratio to
+    the baseline's, and its goal."""
     byte_compile()
     env = {**os.environ, "COLUMNS": "100", "LANG": "C.UTF-8"}
     env.pop("ESSKIT_CATALOGUE", None)
@@ -128,10 +153,18 @@ def startup(rounds: int) -> list[tuple[str, float, float, float]]:
             random.shuffle(names)
             for name in names:
                 times[name].append(timed(cases[name][0], env)[0])
+        counts = {name: instructions(command, env) for name, (command, _) in cases.items()}
     base = statistics.median(times["baseline: typer hello"])
+    base_count = counts["baseline: typer hello"]
     return [
-        (name, statistics.median(times[name]), statistics.median(times[name]) / base, goal)
-        for name, (_, goal) in cases.items()
+        (
+            name,
+            statistics.median(times[name]),
+            statistics.median(times[name]) / base,
+            count / base_count if count and base_count else None,
+            goal,
+        )
+        for (name, (_, goal)), count in zip(cases.items(), counts.values(), strict=True)
     ]
 
 
@@ -344,10 +377,19 @@ def main() -> None:
     everything = not (options.startup or options.scale or options.relevance)
     print(f"machine: {machine()}\n")
     if everything or options.startup:
-        print("| command | median | ratio to baseline | goal |\n|---|---|---|---|")
-        for name, median, ratio, goal in startup(options.rounds):
-            verdict = "" if not goal else (f"≤ {goal:.2f} " + ("ok" if ratio <= goal else "MISSED"))
-            print(f"| `{name}` | {median * 1000:.0f} ms | {ratio:.2f} | {verdict} |")
+        print(
+            "| command | median | ratio to baseline | instructions, ratio | goal |\n"
+            "|---|---|---|---|---|"
+        )
+        for name, median, ratio, counted, goal in startup(options.rounds):
+            verdicts = [
+                "ok" if value <= goal else "MISSED"
+                for value in (ratio, counted)
+                if goal and value is not None
+            ]
+            verdict = f"≤ {goal:.2f} {' / '.join(verdicts)}" if goal else ""
+            shown = "" if counted is None else f"{counted:.3f}"
+            print(f"| `{name}` | {median * 1000:.0f} ms | {ratio:.2f} | {shown} | {verdict} |")
         print()
     if everything or options.scale:
         byte_compile()

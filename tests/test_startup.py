@@ -9,7 +9,8 @@ import sys
 import pytest
 
 PROBE = """
-import gc, runpy, sys
+import gc, os, runpy, sys
+os._exit = sys.exit  # esskit ends without the interpreter's teardown: look before it does
 sys.argv = ["esskit", *sys.argv[1:]]
 try:
     runpy.run_module("esskit", run_name="__main__", alter_sys=True)
@@ -98,7 +99,8 @@ def test_the_library_reads_and_searches_the_packaged_catalogue_without_pydantic(
 
 def test_the_cycle_collector_is_off_before_typer_is_imported() -> None:
     code = (
-        "import gc, runpy, sys\n"
+        "import gc, os, runpy, sys\n"
+        "os._exit = sys.exit\n"
         "seen = {}\n"
         "class Watch:\n"
         "    def find_spec(self, name, path=None, target=None):\n"
@@ -115,3 +117,24 @@ def test_the_cycle_collector_is_off_before_typer_is_imported() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.stderr.strip().splitlines()[-1] == "False"
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "said"), [(None, 0, ""), (0, 0, ""), (3, 3, ""), ("boom", 1, "boom\n")]
+)
+def test_the_command_ends_as_sys_exit_would(
+    code: object,
+    status: int,
+    said: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import os
+
+    from esskit import __main__ as entry
+
+    ended: list[int] = []
+    monkeypatch.setattr(os, "_exit", ended.append)
+    entry.end(code)
+    assert ended == [status]
+    assert capsys.readouterr().err == said
