@@ -603,7 +603,7 @@ def test_words_from_finds_each_word_that_starts_with_a_beginning_once(
     beginnings: list[str], titles: list[str]
 ) -> None:
     index = Index([Sheet(n, Category.LEVER, title) for n, title in enumerate(titles)])
-    found = [(line, word) for line, _, _, word in index.words_from(beginnings)]
+    found = [(line, word) for _, line, _, _, word in index.words_from(beginnings)]
     expected = [
         (line, word)
         for line, text in enumerate(index.text.split("\n"))

@@ -294,6 +294,11 @@ class Hit(NamedTuple):
     quality: int
 
 
+Place = tuple[int, int, int, int, str]
+"""Where a word of the index stands: its position in the text, the sheet, field and item (as in
+a Hit), and the word."""
+
+
 class Reader:
     """How the words of the sheets answer one query term.
 
@@ -362,7 +367,7 @@ class Index:
     """The sheets' searchable text, folded once.
 
     One line a sheet; on it, the fields of `_FIELDS` separated by tabs, and the items of a list
-    (keywords, glossary entries) by vertical tabs. The words that start with given beginnings
+    (keywords, glossary entries) by vertical tabs. The words that start with a given beginning
     are found with one scan of the whole text at C speed, and a place tells its sheet, field
     and item.
     """
@@ -377,6 +382,7 @@ class Index:
                 self.entries.setdefault(number, []).append(entry)
         self.text = self._folded_text()
         self.line_starts = [0, *(end.end() for end in re.finditer(_SHEET_SEPARATOR, self.text))]
+        self._found: dict[str, list[Place]] = {}
 
     def segments(self, sheet: Sheet) -> tuple[tuple[str, ...], ...]:
         """The texts of each field of a sheet, in the order of `_FIELDS`."""
@@ -408,23 +414,33 @@ class Index:
             and tuple(glossary) == self.glossary
         )
 
-    def words_from(self, beginnings: Sequence[str]) -> Iterator[tuple[int, int, int, str]]:
+    def words_from(self, beginnings: Sequence[str]) -> Iterator[Place]:
         """Every whole word of the text that starts with one of `beginnings`, and where it
-        stands (sheet, field and item, as in a Hit): one scan of the text, whatever their
-        number."""
-        text = self.text
-        # One scan a beginning, merged in the order of the text: the regex engine looks for one
-        # literal fast, but tries every position for an alternation of them (or a look-behind
-        # for the word's start).
-        scans = [re.finditer(re.escape(start) + _REST_OF_WORD, text) for start in beginnings]
-        if not scans:
+        stands, in the order of the text."""
+        found = [self._words_from(start) for start in dict.fromkeys(beginnings)]
+        if len(found) == 1:
+            yield from found[0]
             return
         last = -1
-        for found in scans[0] if len(scans) == 1 else heapq.merge(*scans, key=_START):
+        for place in heapq.merge(*found):
+            if place[0] != last:  # not found already (through a beginning that starts another)
+                last = place[0]
+                yield place
+
+    def _words_from(self, start: str) -> list[Place]:
+        """The places of the words that start with `start`, found once for the index (a search
+        that finds nothing looks again, loosely, for suggestions): one scan of the text for the
+        literal, which the regex engine does fast, each match then checked for a word's start
+        (a look-behind would make it try every position)."""
+        cached = self._found.get(start)
+        if cached is not None:
+            return cached
+        text = self.text
+        places = []
+        for found in re.finditer(re.escape(start) + _REST_OF_WORD, text):
             position = found.start()
-            if position == last or (position and text[position - 1] not in _BOUNDARIES):
-                continue  # found already (a beginning that starts another), or inside a word
-            last = position
+            if position and text[position - 1] not in _BOUNDARIES:
+                continue  # inside a word
             line = bisect_right(self.line_starts, position) - 1
             line_start = self.line_starts[line]
             field_at = text.count(_FIELD_SEPARATOR, line_start, position)
@@ -432,7 +448,9 @@ class Index:
             if _FIELDS[field_at][0] in _LISTS:
                 field_start = text.rfind(_FIELD_SEPARATOR, line_start, position) + 1
                 part = text.count(_KEYWORD_SEPARATOR, field_start or line_start, position)
-            yield line, field_at, part, found.group()
+            places.append((position, line, field_at, part, found.group()))
+        self._found[start] = places
+        return places
 
     def _folded_text(self) -> str:
         """The sheets' text, folded, a line a sheet; made ten thousand sheets at a time, so that
@@ -485,7 +503,6 @@ class Index:
 
 
 _CHUNK = 10_000
-_START = operator.methodcaller("start")
 _UNSEEN = -1
 _BOUNDARIES = frozenset(" " + SEPARATORS)
 _REST_OF_WORD = "[^ \t\n\v]*"
@@ -538,7 +555,7 @@ def _places(index: Index, reader: Reader, term: int) -> tuple[list[Hit], Answers
     hits: list[Hit] = []
     answers: Answers = {lang: {} for lang in LANGUAGES}
     verdicts: dict[tuple[str, str], int | None] = {}
-    for sheet, field_at, part, word in index.words_from(reader.beginnings):
+    for _, sheet, field_at, part, word in index.words_from(reader.beginnings):
         lang = _FIELD_LANGS[field_at]
         quality = verdicts.get((word, lang), _UNSEEN)
         if quality == _UNSEEN:
