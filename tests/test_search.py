@@ -611,3 +611,14 @@ def test_words_from_finds_each_word_that_starts_with_a_beginning_once(
         if word.startswith(tuple(beginnings))
     ]
     assert found == expected
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.sampled_from("mvaeéx"), st.lists(_text, min_size=1, max_size=4))
+def test_spellings_are_the_words_of_the_text_that_start_with_a_letter(
+    first: str, titles: list[str]
+) -> None:
+    index = Index([Sheet(n, Category.LEVER, "x", title_fr=title) for n, title in enumerate(titles)])
+    words = set(index.text.split())
+    expected = {w for w in words if w.startswith(first) and len(w) >= 3 and not w.isdigit()}
+    assert sorted(index.spellings(first)) == sorted(expected)

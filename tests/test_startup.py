@@ -26,14 +26,15 @@ print(repr(report), file=sys.stderr)
 """
 
 
-def probe(*args: str) -> dict[str, object]:
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+def python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """A run of Python code in a new interpreter, as a command would start."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60, check=False
     )
+
+
+def probe(*args: str) -> dict[str, object]:
+    result = python(PROBE, *args)
     report: dict[str, object] = ast.literal_eval(result.stderr.strip().splitlines()[-1])
     return report
 
@@ -91,10 +92,7 @@ def test_the_library_reads_and_searches_the_packaged_catalogue_without_pydantic(
         "assert esskit.find(kit.sheets, 'foncier', glossary=kit.glossary)\n"
         "print(sorted(m for m in sys.modules if m.startswith('pydantic')))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert result.stdout.strip() == "[]"
+    assert python(code).stdout.strip() == "[]"
 
 
 def test_the_cycle_collector_is_off_before_typer_is_imported() -> None:
@@ -113,10 +111,7 @@ def test_the_cycle_collector_is_off_before_typer_is_imported() -> None:
         "    pass\n"
         "print(seen.get('typer'), file=sys.stderr)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert result.stderr.strip().splitlines()[-1] == "False"
+    assert python(code).stderr.strip().splitlines()[-1] == "False"
 
 
 @pytest.mark.parametrize(

@@ -383,6 +383,7 @@ class Index:
         self.text = self._folded_text()
         self.line_starts = [0, *(end.end() for end in re.finditer(_SHEET_SEPARATOR, self.text))]
         self._found: dict[str, list[Place]] = {}
+        self._spellings: dict[str, list[str]] = {}
 
     def segments(self, sheet: Sheet) -> tuple[tuple[str, ...], ...]:
         """The texts of each field of a sheet, in the order of `_FIELDS`."""
@@ -396,15 +397,20 @@ class Index:
             found.setdefault(sheet.number, []).append(position)
         return found
 
-    @cached_property
-    def vocabulary(self) -> list[str]:
-        """The distinct words of the text that a typo may stand for (built only when a word has
-        to be read as a typo)."""
-        found: set[str] = set()
-        starts = self.line_starts[::_CHUNK]
-        for start, end in zip(starts, [*starts[1:], len(self.text)], strict=True):
-            found.update(self.text[start:end].split())  # a chunk at a time: little memory
-        return _spellable(found)
+    def spellings(self, first: str) -> list[str]:
+        """The distinct words of the text that start with `first` and that a typo may stand for
+        (a typo keeps its word's first letter): found once for each letter, with one scan of
+        the text for a word's start, which the regex engine does at C speed, without a list of
+        every word of the text."""
+        found = self._spellings.get(first)
+        if found is None:
+            text = self.text
+            starting = f"[ {SEPARATORS}]({re.escape(first)}{_REST_OF_WORD})"
+            words = set(re.findall(starting, text))
+            if text.startswith(first):  # the first word of the text has nothing before it
+                words.add(text.split(maxsplit=1)[0])
+            found = self._spellings[first] = _spellable(words)
+        return found
 
     def holds(self, sheets: Sequence[Sheet], glossary: Sequence[GlossaryEntry]) -> bool:
         """Whether this is the index of these very sheets and glossary."""
@@ -584,10 +590,11 @@ def _places_every_sheet(index: Index, reader: Reader, term: int) -> tuple[list[H
     return hits, answers
 
 
-def _vocabulary(index: Index, every_sheet: bool) -> list[str]:
-    """The words of the sheets that a typo may stand for."""
+def _vocabulary(index: Index, first: str, every_sheet: bool) -> list[str]:
+    """The words of the sheets that a typo of a word starting with `first` may stand for (all of
+    them, when reading every sheet)."""
     if not every_sheet:
-        return index.vocabulary
+        return index.spellings(first)
     words: set[str] = set()
     for sheet in index.sheets:
         for texts in index.segments(sheet):
@@ -611,11 +618,10 @@ def gather(
         for i, (reader, (hits, _)) in enumerate(zip(readers, found, strict=True))
         if not reader.term.exact_only and (query.loose or not hits)
     ]
-    if misspelt:
-        vocabulary = _vocabulary(index, every_sheet)
-        for i in misspelt:
-            readers[i].typos = typos(readers[i].term.word, vocabulary, query.loose)
-            found[i] = places(index, readers[i], i)
+    for i in misspelt:
+        word = readers[i].term.word
+        readers[i].typos = typos(word, _vocabulary(index, word[0], every_sheet), query.loose)
+        found[i] = places(index, readers[i], i)
     hits = [hit for term_hits, _ in found for hit in term_hits]
     answers = [term_answers for _, term_answers in found]
     for position, (term, term_answers) in enumerate(zip(query.terms, answers, strict=True)):
