@@ -676,6 +676,7 @@ def test_finding_7_a_closed_pipe_exits_0_quietly_in_every_format(args: list[str]
         ["--version"],
         ["--help"],
         ["list", "--help"],
+        ["--show-completion", "bash"],
         [],
     ],
     ids=lambda args: " ".join(args) or "no arguments",
@@ -703,26 +704,6 @@ def test_help_with_the_reader_gone_keeps_its_exit_code() -> None:
     process.stdout.close()
     errors = process.stderr.read()
     assert (process.wait(timeout=30), errors) == (2, b"")
-
-
-@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
-@pytest.mark.parametrize("args", [["--help"], ["--show-completion", "bash"]])
-def test_help_and_completion_to_a_full_disk_say_the_output_cannot_be_written(
-    args: list[str],
-) -> None:
-    with open("/dev/full", "w") as full:
-        result = subprocess.run(
-            [*esskit_command(), *args],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=_clean_env(),
-            check=False,
-        )
-    assert (result.returncode, result.stderr) == (
-        2,
-        "esskit: cannot write the output: No space left on device\n",
-    )
 
 
 def test_completion_script_with_the_reader_gone_exits_0_quietly() -> None:

@@ -348,26 +348,18 @@ def test_wheel_built_from_the_tree_carries_the_catalogue_and_licence(tmp_path: P
         assert any(name.endswith(".dist-info/licenses/LICENSE") for name in archive.namelist())
 
 
+@pytest.mark.parametrize(
+    ("command", "before"), [("list", "cannot read the catalogue: "), ("validate", "")]
+)
 def test_a_missing_catalogue_in_the_environment_names_the_variable(
-    run: Run, tmp_path: Path
+    run: Run, tmp_path: Path, command: str, before: str
 ) -> None:
     missing = tmp_path / "missing.json"
-    result = run("list", env={"ESSKIT_CATALOGUE": str(missing)})
+    result = run(command, env={"ESSKIT_CATALOGUE": str(missing)})
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == (
-        f"esskit: cannot read the catalogue: {missing} does not exist (no such file) "
+        f"esskit: {before}{missing} does not exist (no such file) "
         "(check the path in ESSKIT_CATALOGUE)\n"
-    )
-
-
-def test_validate_of_a_missing_catalogue_in_the_environment_names_the_variable(
-    run: Run, tmp_path: Path
-) -> None:
-    missing = tmp_path / "missing.json"
-    result = run("validate", env={"ESSKIT_CATALOGUE": str(missing)})
-    assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr == (
-        f"esskit: {missing} does not exist (no such file) (check the path in ESSKIT_CATALOGUE)\n"
     )
 
 
