@@ -622,3 +622,9 @@ def test_spellings_are_the_words_of_the_text_that_start_with_a_letter(
     words = set(index.text.split())
     expected = {w for w in words if w.startswith(first) and len(w) >= 3 and not w.isdigit()}
     assert sorted(index.spellings(first)) == sorted(expected)
+
+
+def test_a_named_number_keeps_the_limit_when_sheets_share_it() -> None:
+    sheets = [Sheet(0, Category.INTRO, "0"), Sheet(0, Category.INTRO, "vélo")]
+    assert [m.sheet.title_en for m in find(sheets, "0", limit=1)] == ["0"]
+    assert len(find(sheets, "0", limit=None)) == 2

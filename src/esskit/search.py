@@ -1000,7 +1000,7 @@ def find(
         return []
     named = _named(sheets, query)
     if named:
-        return named
+        return named[:limit]
     index = index_for(sheets, glossary)
     hits, answers = gather(index, parsed, every_sheet=every_sheet)
     ranked = rank(index, score(index, parsed, answers, hits), limit)
