@@ -601,3 +601,28 @@ def test_search_in_a_category_with_no_match_anywhere_suggests_close_sheets(
     ]
     code, _, err = invoke(runner, "search", "mobxlytz", "-k", "lever")
     assert code == 1 and err == "esskit: no sheet matches 'mobxlytz'\n"
+
+
+def test_a_catalogue_given_before_the_command_wins_over_esskit_catalogue(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from helpers import TINY
+
+    monkeypatch.setenv("ESSKIT_CATALOGUE", str(tmp_path / "missing.json"))
+    code, out, _ = invoke(runner, "--catalogue", str(TINY), "list", "--json")
+    assert code == 0 and len(json.loads(out)) == len(json.loads(TINY.read_text("utf-8"))["sheets"])
+
+
+@pytest.mark.parametrize("args", [["list"], ["validate"]])
+def test_a_missing_packaged_catalogue_says_to_reinstall(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str]
+) -> None:
+    from esskit import catalogue
+
+    monkeypatch.delenv("ESSKIT_CATALOGUE", raising=False)
+    monkeypatch.setattr(catalogue, "packaged_path", lambda: tmp_path / "sheets.json")
+    code, out, err = invoke(runner, *args)
+    assert (code, out) == (2, "")
+    assert err.endswith(
+        "does not exist (no such file) (esskit's own catalogue is missing: reinstall esskit)\n"
+    )

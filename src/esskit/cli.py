@@ -394,15 +394,29 @@ def _settings(ctx: typer.Context) -> Settings:
     return settings if settings is not None else Settings(None, cat.Policy())
 
 
+def _chosen_catalogue(ctx: typer.Context, path: str | None) -> str | None:
+    """The catalogue file to read: the command's own --catalogue, else the one before the
+    command, else ESSKIT_CATALOGUE (which both options read), else None for the packaged one."""
+    if path and _source(ctx, "catalogue") != "ENVIRONMENT":
+        return path
+    return _settings(ctx).catalogue or path
+
+
+def _source(ctx: typer.Context, name: str) -> str | None:
+    """Where a parameter's value came from: COMMANDLINE, ENVIRONMENT, DEFAULT..."""
+    source = ctx.get_parameter_source(name)
+    return source.name if source is not None else None
+
+
 def _load(ctx: typer.Context, path: str | None) -> "Catalogue":
     settings = _settings(ctx)
-    chosen = path or settings.catalogue
+    chosen = _chosen_catalogue(ctx, path)
     try:
         return cat.load(chosen, settings.policy)
     except cat.UnreadableCatalogue as exc:
         fail(
             f"cannot read the catalogue: {exc.problems[0].located(_path(exc.path))} "
-            f"{_check_the_path(ctx, path)}"
+            f"{_check_the_path(ctx, chosen)}"
         )
     except cat.CatalogueError as exc:
         where = f" {_shell_word(exc.path)}" if chosen else ""
@@ -412,19 +426,17 @@ def _load(ctx: typer.Context, path: str | None) -> "Catalogue":
         )
 
 
-def _check_the_path(ctx: typer.Context, path: str | None) -> str:
-    """What to check when a catalogue cannot be read: the path in ESSKIT_CATALOGUE, or the one
-    given to --catalogue."""
-    named_by = "in ESSKIT_CATALOGUE" if _from_environment(ctx, path) else "given to --catalogue"
-    return f"(check the path {named_by})"
-
-
-def _from_environment(ctx: typer.Context, path: str | None) -> bool:
-    """Whether the catalogue's path came from ESSKIT_CATALOGUE rather than from --catalogue
-    (the command's own option when it has a value, else the one before the command)."""
-    owner = ctx if path else ctx.find_root()
-    source = owner.get_parameter_source("catalogue")
-    return source is not None and source.name == "ENVIRONMENT"
+def _check_the_path(ctx: typer.Context, chosen: str | None) -> str:
+    """What to check when the catalogue `chosen` cannot be read: the path in ESSKIT_CATALOGUE,
+    the one given to --catalogue, or, for the packaged catalogue, esskit's installation."""
+    if chosen is None:
+        return "(esskit's own catalogue is missing: reinstall esskit)"
+    sources = (ctx, ctx.find_root())
+    given = any(
+        getattr(owner.get_parameter_source("catalogue"), "name", None) == "COMMANDLINE"
+        for owner in sources
+    )
+    return f"(check the path {'given to --catalogue' if given else 'in ESSKIT_CATALOGUE'})"
 
 
 def _path(path: str) -> str:
@@ -1165,7 +1177,8 @@ def validate(
     ] = None,
 ) -> None:
     """Check a catalogue file and report its problems (up to 100), each with its location."""
-    target = path or _settings(ctx).catalogue
+    chosen = path or _settings(ctx).catalogue
+    target = chosen
     try:
         if target == "-":
             target = STDIN
@@ -1176,7 +1189,7 @@ def validate(
         where = _path(exc.path)
         # a path from --catalogue or ESSKIT_CATALOGUE rather than from the argument: say which
         named = isinstance(exc, cat.UnreadableCatalogue) and not path
-        hint = f" {_check_the_path(ctx, None)}" if named else ""
+        hint = f" {_check_the_path(ctx, chosen)}" if named else ""
         for problem in exc.problems:
             _stderr(problem.located(where) + hint)
         if exc.more:
