@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import TINY, esskit_command
+from helpers import SHELL_GIVEN, TINY, esskit_command
 from typer.testing import CliRunner
 
 from esskit import catalogue
@@ -81,6 +81,7 @@ def run() -> Callable[..., subprocess.CompletedProcess[str]]:
             if not k.startswith(("ESSKIT_", "FORCE_COLOR", "NO_COLOR"))
         }
         base["PYTHONIOENCODING"] = "utf-8"
+        base.update(SHELL_GIVEN)
         return subprocess.run(
             [*(command or esskit_command()), *args],
             capture_output=True,

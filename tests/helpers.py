@@ -14,6 +14,9 @@ ROOT = TESTS.parent
 TINY = TESTS / "data" / "tiny.json"
 REFERENCE = ROOT.parent / "shared" / "reference" / "municipaless-2020.json"
 RELEVANCE = ROOT.parent / "shared" / "relevance" / "queries.json"
+SHELL_GIVEN = {"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+"""Environment in which Typer's completion options take the shell as their argument, rather than
+guessing it from the processes above the tests (there may be none, as under CI)."""
 
 
 def examples(full: int) -> int:

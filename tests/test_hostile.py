@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import esskit_command, mirror_catalogue, one_line_error, write_catalogue
+from helpers import SHELL_GIVEN, esskit_command, mirror_catalogue, one_line_error, write_catalogue
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -612,9 +612,9 @@ def test_finding_22_a_long_number_is_far_beyond_and_a_negative_one_is_not_a_numb
 
 
 def _clean_env(**changes: str) -> dict[str, str]:
-    """The environment without esskit's variables, plus `changes`."""
+    """The environment without esskit's variables, completion given its shell, plus `changes`."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("ESSKIT_")}
-    return {**base, "PYTHONIOENCODING": "utf-8", **changes}
+    return {**base, "PYTHONIOENCODING": "utf-8", **SHELL_GIVEN, **changes}
 
 
 @pytest.mark.slow
@@ -804,7 +804,7 @@ def test_finding_13_output_written_in_chunks_is_the_same_as_whole(
 @pytest.mark.slow
 def test_finding_19_completion_that_cannot_be_written_is_one_line() -> None:
     result = subprocess.run(
-        [*esskit_command(), "--install-completion"],
+        [*esskit_command(), "--install-completion", "bash"],
         capture_output=True,
         text=True,
         env=_clean_env(HOME="/proc/self", SHELL="/bin/bash"),

@@ -547,7 +547,8 @@ def _spellable(words: Iterable[str]) -> list[str]:
 
 def _shortest(starts: Iterable[str]) -> list[str]:
     """The starts that no other start begins (a word that starts with `mobilit` starts with
-    `mobil`), so that a scan finds each word once."""
+    `mobil`), so that each word is found by one of them only, and the text scanned no more
+    often than needed."""
     kept: list[str] = []
     for start in sorted(set(starts), key=len):
         if not any(start.startswith(shorter) for shorter in kept):
