@@ -822,14 +822,8 @@ def score(index: Index, query: Query, answers: Sequence[Answers], hits: list[Hit
     by_word = {term.word: answers[i] for i, term in enumerate(query.terms)}
     needed = _needed(query)
     weight = sum(rarity)
-    # A sheet whose terms would not weigh enough even if its words answered them exactly is
-    # passed over before its evidence is built (a margin keeps it from ever passing over a sheet
-    # that would match, whatever the rounding of sums in another order).
-    least = (MIN_COVER - 1e-9) * weight if len(rarity) > 1 else 0.0  # one term: all of it
     scored = []
     for start, end in bounds:
-        if least and sum(rarity[term] for term in {hit.term for hit in hits[start:end]}) < least:
-            continue
         evidence = _evidence(hits[start:end])
         if _cover(evidence, rarity, weight) < MIN_COVER:
             continue
