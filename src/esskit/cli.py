@@ -397,15 +397,15 @@ def _settings(ctx: typer.Context) -> Settings:
 def _chosen_catalogue(ctx: typer.Context, path: str | None) -> str | None:
     """The catalogue file to read: the command's own --catalogue, else the one before the
     command, else ESSKIT_CATALOGUE (which both options read), else None for the packaged one."""
-    if path and _source(ctx, "catalogue") != "ENVIRONMENT":
+    if path and _typed_catalogue(ctx):
         return path
     return _settings(ctx).catalogue or path
 
 
-def _source(ctx: typer.Context, name: str) -> str | None:
-    """Where a parameter's value came from: COMMANDLINE, ENVIRONMENT, DEFAULT..."""
-    source = ctx.get_parameter_source(name)
-    return source.name if source is not None else None
+def _typed_catalogue(owner: Any) -> bool:
+    """Whether the --catalogue of a command (or of the group before it) was typed, rather than
+    read from ESSKIT_CATALOGUE or left out (`owner`: its context)."""
+    return getattr(owner.get_parameter_source("catalogue"), "name", None) == "COMMANDLINE"
 
 
 def _load(ctx: typer.Context, path: str | None) -> "Catalogue":
@@ -431,11 +431,7 @@ def _check_the_path(ctx: typer.Context, chosen: str | None) -> str:
     the one given to --catalogue, or, for the packaged catalogue, esskit's installation."""
     if chosen is None:
         return "(esskit's own catalogue is missing: reinstall esskit)"
-    sources = (ctx, ctx.find_root())
-    given = any(
-        getattr(owner.get_parameter_source("catalogue"), "name", None) == "COMMANDLINE"
-        for owner in sources
-    )
+    given = _typed_catalogue(ctx) or _typed_catalogue(ctx.find_root())
     return f"(check the path {'given to --catalogue' if given else 'in ESSKIT_CATALOGUE'})"
 
 
