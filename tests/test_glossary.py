@@ -13,8 +13,8 @@ from helpers import one_line_error
 from typer.testing import CliRunner
 
 from esskit.cli import app
+from esskit.formats import GLOSSARY_FIELDS
 from esskit.models import Catalogue
-from esskit.render import GLOSSARY_FIELDS
 from esskit.search import look_up
 
 Run = Callable[..., subprocess.CompletedProcess[str]]

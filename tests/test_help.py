@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from esskit.catalogue import FRENCH_CATEGORIES
 from esskit.cli import app
+from esskit.formats import Format
 from esskit.models import Category
-from esskit.render import Format
 
 
 def _group() -> TyperGroup:

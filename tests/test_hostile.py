@@ -719,15 +719,17 @@ def test_completion_script_with_the_reader_gone_exits_0_quietly() -> None:
     assert (process.wait(timeout=30), errors) == (0, b"")
 
 
-def test_completion_script_that_cannot_be_written_is_an_output_error(
-    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def full(*args: Any, **kwargs: Any) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr("typer.completion._click.echo", full)
-    result = runner.invoke(app, ["--show-completion", "bash"])
-    assert (result.exit_code, result.stderr) == (
+def test_completion_script_that_cannot_be_written_is_an_output_error() -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [*esskit_command(), "--show-completion", "bash"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert (result.returncode, result.stderr) == (
         2,
         "esskit: cannot write the output: No space left on device\n",
     )

@@ -23,14 +23,14 @@ from typer.testing import CliRunner
 
 from esskit import catalogue as cat
 from esskit.cli import app
-from esskit.render import (
+from esskit.display import sheets_table
+from esskit.formats import (
     Format,
     Lang,
     UnknownField,
     default_lang,
     french_typography,
     parse_fields,
-    sheets_table,
     to_csv,
     to_spreadsheet,
     to_tsv,
@@ -676,7 +676,7 @@ def test_show_never_splits_an_address(runner: CliRunner, width: int, number: int
 def test_show_links_are_clickable_without_markup_from_data() -> None:
     from rich.console import Console
 
-    from esskit.render import sheet_panel
+    from esskit.display import sheet_panel
 
     sheet = cat.get_sheet(cat.load(), 13)
     for width in (40, 200):

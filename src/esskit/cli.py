@@ -16,8 +16,8 @@ import typer
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from esskit import catalogue as cat
-from esskit.models import CONTROL, Category, read_number
-from esskit.render import (
+from esskit import completion
+from esskit.formats import (
     DEFAULT_COLUMNS,
     MATCH_FIELDS,
     PEOPLE_FORMATS,
@@ -34,6 +34,7 @@ from esskit.render import (
     people_columns,
     sheet_record,
 )
+from esskit.models import CONTROL, Category, read_number
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -138,15 +139,35 @@ def _flags_take_no_value(params: Sequence[Any]) -> None:
             param.metavar = ""
 
 
-def _show_completion(ctx: Any, param: Any, value: Any) -> Any:
-    """Typer's --show-completion, its script written as every output is: quietly cut short when
-    the reader has gone, `cannot write the output: ...` (exit 2) when it cannot be written."""
-    from typer.completion import show_callback
+def _completion_shell(value: Any) -> str:
+    """The shell a completion option names, else the user's."""
+    return value if isinstance(value, str) else completion.detected_shell()
 
+
+def _show_completion(ctx: Any, param: Any, value: Any) -> None:
+    """--show-completion: the completion script, written as every output is."""
+    if not value or ctx.resilient_parsing:
+        return
     try:
-        return show_callback(ctx, param, value)
+        _emit(completion.script(_completion_shell(value), PROG))
+    except completion.CompletionError as exc:
+        fail(str(exc))
+    raise typer.Exit(FOUND)
+
+
+def _install_completion(ctx: Any, param: Any, value: Any) -> None:
+    """--install-completion: the script added to the shell's files, and where."""
+    if not value or ctx.resilient_parsing:
+        return
+    try:
+        shell = _completion_shell(value)
+        path = completion.install(shell, PROG, os.environ.get("HOME"))
+    except completion.CompletionError as exc:
+        fail(str(exc))
     except OSError as exc:
-        _output_failed(exc)
+        fail(f"cannot install completion: {_os_problem(exc)}")
+    _emit(f"{shell} completion installed in {path}\nit takes effect in a new shell\n")
+    raise typer.Exit(FOUND)
 
 
 class _HelpGroup(_Group):
@@ -159,6 +180,8 @@ class _HelpGroup(_Group):
         for param in params:
             if param.name == "show_completion":
                 param.callback = _show_completion
+            elif param.name == "install_completion":
+                param.callback = _install_completion
         return params
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
@@ -592,63 +615,6 @@ def _selection(catalogue: "Catalogue", texts: Sequence[str]) -> list["Sheet"]:
     return list(chosen.values())
 
 
-def _complete_numbers(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    """Sheet numbers in numeric order, each with its title for the shells that show one; the
-    numbers already on the line are left out."""
-    root = ctx.find_root().params.get("catalogue")
-    path = ctx.params.get("catalogue") or root or os.environ.get("ESSKIT_CATALOGUE") or None
-    try:
-        sheets = cat.load(path, _settings(ctx).policy).sheets
-    except cat.CatalogueError:
-        return []
-    given = set(ctx.params.get("numbers") or ())
-    return [
-        (str(sheet.number), sheet.title_fr or f"{sheet.title_en} (en)")
-        for sheet in sorted(sheets, key=lambda sheet: sheet.number)
-        if str(sheet.number).startswith(incomplete) and str(sheet.number) not in given
-    ]
-
-
-def _complete_categories(incomplete: str) -> list[tuple[str, str]]:
-    """Category names in English, then French, each French name with the category it names."""
-    names = [(c.value, "") for c in Category] + [
-        (n, c.value) for c, n in cat.FRENCH_CATEGORIES.items()
-    ]
-    return [(name, value) for name, value in names if name.startswith(incomplete)]
-
-
-_FIELDS = {"search": (*SHEET_FIELDS, *MATCH_FIELDS)}
-"""The fields of each command's records, where they are not a sheet's."""
-
-
-def _complete_fields(ctx: typer.Context, incomplete: str) -> list[str]:
-    """The fields the command prints that are not already in the list being typed."""
-    done, _, current = incomplete.rpartition(",")
-    prefix = f"{done}," if done else ""
-    chosen = set(done.split(","))
-    fields = _FIELDS.get(ctx.info_name or "", SHEET_FIELDS)
-    return [prefix + name for name in fields if name.startswith(current) and name not in chosen]
-
-
-def _keep_completion_order() -> None:
-    """Ask each shell to keep the order esskit offers (bash, zsh and fish sort completions as
-    text by default: 0 1 10 11 ... 2 20)."""
-    from typer import _completion_shared as shell
-
-    scripts = shell._completion_scripts
-    scripts["bash"] = shell.COMPLETION_SCRIPT_BASH.replace("complete -o", "complete -o nosort -o")
-    scripts["fish"] = shell.COMPLETION_SCRIPT_FISH.replace(
-        "complete --command", "complete --keep-order --command"
-    )
-    scripts["zsh"] = shell.COMPLETION_SCRIPT_ZSH.replace(
-        "compdef %(complete_func)s",
-        "zstyle ':completion:*:*:%(prog_name)s:*' sort false\ncompdef %(complete_func)s",
-    )
-
-
-_keep_completion_order()
-
-
 # ----------------------------------------------------------------------------- options
 
 CatalogueOption = Annotated[
@@ -682,7 +648,7 @@ FieldsOption = Annotated[
         "--fields",
         metavar="A,B,…",
         help="Fields to print, in order, in every format but the table.",
-        autocompletion=_complete_fields,
+        autocompletion=completion.fields,
         show_default=False,
     ),
 ]
@@ -704,7 +670,7 @@ CategoryOption = Annotated[
         metavar="CATEGORY",
         help=f"Only this category: {', '.join(Category)} (French names work too: "
         f"{', '.join(cat.FRENCH_CATEGORIES.values())}).",
-        autocompletion=_complete_categories,
+        autocompletion=completion.categories,
         show_default=False,
     ),
 ]
@@ -714,7 +680,7 @@ NumbersArgument = Annotated[
         metavar="NUMBER",
         help="Sheet numbers, as 'esskit list' shows them (0 is the introductory text), shown in "
         "the order given.",
-        autocompletion=_complete_numbers,
+        autocompletion=completion.numbers,
         show_default=False,
     ),
 ]
@@ -794,7 +760,7 @@ def list_sheets(
         typer.Argument(
             metavar="NUMBER",
             help="Only these sheets, in the order given \\[default: every sheet].",
-            autocompletion=_complete_numbers,
+            autocompletion=completion.numbers,
             show_default=False,
         ),
     ] = None,
@@ -829,12 +795,12 @@ def list_sheets(
     if tree or output is Format.TABLE:
         _table_rows(len(sheets))
     if tree:
-        from esskit.render import sheets_tree
+        from esskit.display import sheets_tree
 
         kit = loaded.kit
         _emit_rich(sheets_tree(sheets, kit.name, kit.edition, titles, display))
     elif output is Format.TABLE:
-        from esskit.render import sheets_table
+        from esskit.display import sheets_table
 
         _emit_rich(sheets_table(sheets, titles, display=display))
     else:
@@ -905,7 +871,7 @@ def search(
         _no_match(sheets, query, loaded.glossary, output)
     titles, display = _languages(lang)
     if output is Format.TABLE:
-        from esskit.render import sheets_table
+        from esskit.display import sheets_table
 
         _table_rows(len(matches))
         _emit_rich(sheets_table([m.sheet for m in matches], titles, matches, display))
@@ -995,7 +961,7 @@ def show(
     if output is Format.TABLE:
         from rich.console import Group
 
-        from esskit.render import sheet_panel
+        from esskit.display import sheet_panel
 
         _table_rows(len(sheets))
         panels = (sheet_panel(sheet, *cat.sheet_url(sheet), display) for sheet in sheets)
@@ -1003,7 +969,7 @@ def show(
         return
     records = [_record(sheet) for sheet in sheets]
     if output in PEOPLE_FORMATS:
-        from esskit.render import section_fields, to_html_sections, to_markdown_sections
+        from esskit.formats import section_fields, to_html_sections, to_markdown_sections
 
         rows = selected or section_fields(titles)
         if output is Format.MARKDOWN:
@@ -1033,7 +999,7 @@ def open_sheet(
         typer.Argument(
             metavar="NUMBER|QUERY",
             help="A sheet number, or words to search for (the best match is opened).",
-            autocompletion=_complete_numbers,
+            autocompletion=completion.numbers,
             show_default=False,
         ),
     ],
@@ -1125,7 +1091,7 @@ def glossary(
     Search reads these acronyms as their expansions: `esskit search PAT` finds the sheet on
     territorial food projects and says `PAT → projet alimentaire territorial`.
     """
-    from esskit.render import GLOSSARY_FIELDS, glossary_record
+    from esskit.formats import GLOSSARY_FIELDS, glossary_record
 
     output = _format(fmt, as_json)
     selected = _fields(fields, GLOSSARY_FIELDS)
@@ -1142,7 +1108,7 @@ def glossary(
             _nothing_found(f"no glossary entry for {cat.quoted(term)}", output)
     display = _languages(lang)[1]
     if output is Format.TABLE:
-        from esskit.render import glossary_table
+        from esskit.display import glossary_table
 
         _table_rows(len(entries))
         _emit_rich(glossary_table(entries, display))
@@ -1209,7 +1175,7 @@ def _stdin() -> bytes:
 @app.command(cls=_Command, epilog=_examples("esskit schema > catalogue.schema.json"))
 def schema() -> None:
     """Print the JSON Schema of the catalogue file format."""
-    from esskit.render import to_json
+    from esskit.formats import to_json
 
     _emit(to_json(cat.json_schema(), pretty=True), json_text=True)
 

@@ -1,0 +1,442 @@
+"""Rich renderables for the terminal: tables of sheets and search results, a sheet's panel, the
+kit's tree, the glossary. Nothing here prints or reads the environment; Rich is imported only by
+the functions that build renderables."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from esskit.formats import (
+    NO_TITLE,
+    Lang,
+    category_name,
+    french_typography,
+    heading,
+    matched_label,
+    say,
+    score_text,
+    some_keywords,
+    titles_of,
+)
+from esskit.models import CONTROL, Category, GlossaryEntry, Sheet, UrlKind
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+    from rich.text import Text
+
+    from esskit.search import Match
+
+_UNSAFE = f"[{CONTROL}]"
+
+
+def safe_text(value: str) -> Text:
+    """Catalogue text as a Rich Text: never read as markup, control characters made visible."""
+    from rich.text import Text
+
+    return Text(re.sub(_UNSAFE, "\N{REPLACEMENT CHARACTER}", value))
+
+
+def _title_cell(
+    text: str | None, spans: Sequence[tuple[int, int]] = (), *, french: bool = False
+) -> Text:
+    from rich.text import Text
+
+    if text is None:
+        return Text(NO_TITLE, style="dim")
+    cell = safe_text(french_typography(text) if french else text)
+    for start, end in spans:
+        cell.stylize("bold reverse", start, end)
+    return cell
+
+
+def _wrap(text: Text, width: int) -> Text:
+    """The text broken into lines of at most `width` cells at ordinary spaces only. Rich breaks
+    lines at any space, so that a title's narrow no-break space (`solidaire ?`) would leave the
+    `?` alone on a line; breaking here, at the same length, keeps highlighted spans in place."""
+    from rich.cells import cell_len
+
+    chars = list(text.plain)
+    line = 0
+    start = 0
+    for word in text.plain.split(" "):
+        size = cell_len(word)
+        if start == 0:
+            line = size
+        elif line and line + 1 + size > width:
+            chars[start - 1] = "\n"
+            line = size
+        else:
+            line += 1 + size
+        start += len(word) + 1
+    wrapped = text.copy()
+    wrapped.plain = "".join(chars)
+    return wrapped
+
+
+MIN_TITLE_WIDTH = 20
+"""Narrowest a title column gets: at a narrower terminal, other columns give way first."""
+
+
+class _AtWidth:
+    """A renderable built for the width it is drawn at (a table that gives way as the terminal
+    narrows), so that what to show is decided here and not by reading the terminal."""
+
+    def __init__(self, build: Callable[[int], RenderableType]) -> None:
+        self.build = build
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.build(options.max_width)
+
+
+def sheets_table(
+    sheets: Sequence[Sheet],
+    lang: Lang,
+    matches: Sequence[Match] | None = None,
+    display: Lang = Lang.EN,
+) -> RenderableType:
+    """A table of sheets (or of search results, with their scores and highlighted words), its
+    headings and category names in the display language. As the terminal narrows, the matched
+    field loses its note, then the matched and score columns go, then both titles share one
+    column, then the category goes, before a title column gets narrower than MIN_TITLE_WIDTH."""
+    return _AtWidth(lambda width: _sheets_table(sheets, lang, matches, display, width))
+
+
+def _sheets_table(
+    sheets: Sequence[Sheet],
+    lang: Lang,
+    matches: Sequence[Match] | None,
+    display: Lang,
+    width: int,
+) -> RenderableType:
+    from rich.cells import cell_len
+    from rich.table import Table
+    from rich.text import Text
+
+    searched = matches is not None
+    rows = list(matches) if matches is not None else [None] * len(sheets)
+    scores = [score_text(match.score, display) for match in rows if match is not None]
+    categories = [category_name(sheet.category, display) for sheet in sheets]
+
+    def matched(match: Match, note: bool) -> str:
+        m = match.matched
+        return matched_label(m.field.value, m.lang, m.note if note else None, display)
+
+    def widest(name: str, cells: Iterable[str]) -> int:
+        return max([cell_len(heading(name, display)), *(cell_len(cell) for cell in cells)])
+
+    shown = {"score": searched, "matched": searched, "note": searched, "category": True}
+    stacked = False
+
+    def needed() -> int:
+        columns = [widest("number", [str(sheet.number) for sheet in sheets])]
+        if shown["score"]:
+            columns.append(widest("score", scores))
+        if shown["category"]:
+            columns.append(widest("category", categories))
+        if shown["matched"]:
+            labels = [matched(match, shown["note"]) for match in rows if match is not None]
+            columns.append(widest("matched", labels))
+        titles = 1 if stacked else len(titles_of(lang))
+        return sum(columns) + 2 * (len(columns) + titles - 1) + MIN_TITLE_WIDTH * titles
+
+    for step in ("note", "matched", "score", "stack", "category"):
+        if needed() <= width:
+            break
+        if step == "stack":
+            stacked = len(titles_of(lang)) > 1
+        else:
+            shown[step] = False
+    columns = 1 if stacked else len(titles_of(lang))
+    # each title column's share of what the others leave (less than the minimum only when the
+    # terminal is narrower than the number, the gaps and MIN_TITLE_WIDTH together)
+    share = max(1, (width - needed()) // columns + MIN_TITLE_WIDTH)
+
+    title_keys = titles_of(lang)
+    body: list[tuple[list[RenderableType], list[list[Text]], list[RenderableType]]] = []
+    for sheet, match, category in zip(sheets, rows, categories, strict=True):
+        before: list[RenderableType] = [str(sheet.number)]
+        if shown["score"] and match is not None:
+            before.append(score_text(match.score, display))
+        if shown["category"]:
+            before.append(category)
+        titles: list[Text] = []
+        for key in title_keys:
+            spans = match.highlights.get(key, ()) if match is not None else ()
+            if key == "title_fr" and sheet.title_fr is None and (lang is Lang.FR or stacked):
+                if stacked:
+                    continue  # the English title follows, marked
+                english = match.highlights.get("title_en", ()) if match is not None else ()
+                cell = _title_cell(sheet.title_en, english)
+                cell.append(" (en)", style="dim")
+                titles.append(cell)
+            else:
+                text = getattr(sheet, key)
+                titles.append(_title_cell(text, spans, french=key == "title_fr"))
+        if stacked:
+            if sheet.title_fr is None:
+                titles[0].append(" (en)", style="dim")
+            for other in titles[1:]:
+                other.stylize("dim")
+        after: list[RenderableType] = []
+        if shown["matched"] and match is not None:
+            after.append(safe_text(matched(match, shown["note"])))
+        body.append((before, [titles] if stacked else [[title] for title in titles], after))
+
+    if stacked:
+        headers = [f"{heading('title_fr', display)} · {heading('title_en', display)}"]
+    else:
+        headers = [heading(key, display) for key in title_keys]
+    natural = [
+        max([cell_len(header), *(cell_len(t.plain) for _, cols, _ in body for t in cols[i])])
+        for i, header in enumerate(headers)
+    ]
+    sizes = _share(natural, share * len(headers))
+
+    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
+    table.add_column(heading("number", display), justify="right", no_wrap=True)
+    if shown["score"]:
+        table.add_column(heading("score", display), justify="right", no_wrap=True)
+    if shown["category"]:
+        table.add_column(heading("category", display), no_wrap=True)
+    for header, size in zip(headers, sizes, strict=True):
+        # exactly as wide as the titles are wrapped here: Rich has nothing left to squeeze
+        table.add_column(header, width=size, overflow="fold")
+    if shown["matched"]:
+        table.add_column(heading("matched", display), style="dim", no_wrap=True)
+    for before, title_columns, after in body:
+        wrapped = [
+            Text("\n").join(_wrap(title, size) for title in column)
+            for column, size in zip(title_columns, sizes, strict=True)
+        ]
+        table.add_row(*before, *wrapped, *after)
+    return table
+
+
+def _share(natural: Sequence[int], total: int) -> list[int]:
+    """Widths for columns that would like `natural` widths within `total`: a column that needs
+    less than an even share keeps its own width and leaves the rest to the others."""
+    sizes = [0] * len(natural)
+    left = total
+    for done, index in enumerate(sorted(range(len(natural)), key=natural.__getitem__)):
+        sizes[index] = max(1, min(natural[index], left // (len(natural) - done)))
+        left -= sizes[index]
+    return sizes
+
+
+def paragraphs(text: str) -> Text:
+    """A text that may hold paragraph breaks, each line made safe on its own."""
+    from rich.text import Text
+
+    return Text("\n").join(safe_text(line) for line in text.splitlines())
+
+
+def sheets_tree(
+    sheets: Sequence[Sheet], kit_name: str, edition: int, lang: Lang, display: Lang = Lang.EN
+) -> RenderableType:
+    """The kit's structure: introduction, levers, thematic sheets; a long title wraps under
+    itself, not under its number."""
+    return _AtWidth(lambda width: _sheets_tree(sheets, kit_name, edition, lang, display, width))
+
+
+def _sheets_tree(
+    sheets: Sequence[Sheet], kit_name: str, edition: int, lang: Lang, display: Lang, width: int
+) -> RenderableType:
+    from rich.table import Table
+    from rich.text import Text
+    from rich.tree import Tree
+
+    digits = max((len(str(sheet.number)) for sheet in sheets), default=1)
+    room = max(1, width - 8 - digits - 2)  # the guides take 8 cells
+    tree = Tree(Text(f"{kit_name} ({edition})", style="bold"))
+    for category in Category:
+        members = [sheet for sheet in sheets if sheet.category is category]
+        if not members:
+            continue
+        branch = tree.add(Text(say(category.value, display), style="bold"))
+        for sheet in members:
+            title = sheet.title_en if lang is Lang.EN else sheet.title
+            label = safe_text(french_typography(title) if sheet.title_fr else title)
+            if lang is not Lang.EN and sheet.title_fr is None:
+                label.append(" (en)", style="dim")
+            if lang is Lang.BOTH and sheet.title_fr:
+                label.append_text(Text(" · ", style="dim"))
+                label.append_text(safe_text(sheet.title_en).copy())
+                label.stylize("dim", len(label) - len(sheet.title_en), len(label))
+            row = Table.grid(padding=(0, 2))
+            row.add_column(justify="right", no_wrap=True, min_width=digits)
+            row.add_column(overflow="fold")
+            row.add_row(str(sheet.number), _wrap(label, room))
+            branch.add(row)
+    return tree
+
+
+def _link(url: str) -> Text:
+    """A URL as text that terminals with hyperlinks make clickable (a style built here, never
+    markup read from the catalogue)."""
+    from rich.style import Style
+
+    text = safe_text(url)
+    text.stylize(Style(link=url))
+    return text
+
+
+class _Unbroken:
+    """Lines that are never wrapped nor cut, each a label and a URL with a note. A URL that does
+    not fit beside its label goes on a line of its own, and one longer than the terminal is
+    left for the terminal to wrap: either way it stays whole for click-to-open and copying."""
+
+    def __init__(self, rows: Sequence[tuple[str, str | None, str]], indent: int) -> None:
+        self.rows = rows
+        self.indent = indent
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.cells import cell_len
+        from rich.segment import Segment
+        from rich.style import Style
+
+        def clean(text: str) -> str:
+            return re.sub(_UNSAFE, "\N{REPLACEMENT CHARACTER}", text)
+
+        def beside(url: str | None, note: str) -> int:
+            return 1 + self.indent + cell_len(url or "") + (1 + cell_len(note) if note else 0)
+
+        # labels beside their addresses when every line fits, else each on a line of its own
+        stacked = any(beside(url, note) > options.max_width for _, url, note in self.rows)
+        for label, url, note in self.rows:
+            if stacked:
+                if label:
+                    yield Segment(" " + label, Style(bold=True))
+                    yield Segment.line()
+                if url is not None:
+                    yield Segment("   ")
+                    yield Segment(clean(url), Style(link=url))
+                    yield Segment.line()
+                if note:
+                    yield Segment("   " + clean(note), Style(dim=True))
+                    yield Segment.line()
+                continue
+            yield Segment(" " + label.ljust(self.indent), Style(bold=True))
+            if url is not None:
+                yield Segment(clean(url), Style(link=url))
+            if note:
+                yield Segment((" " if url else "") + clean(note), Style(dim=True))
+            yield Segment.line()
+
+
+def sheet_panel(
+    sheet: Sheet, url: str, url_kind: UrlKind, display: Lang = Lang.EN
+) -> RenderableType:
+    """Everything the catalogue knows about one sheet, for a person to read. Its addresses stay
+    inside the border when they fit; otherwise they follow it, one a line, never split."""
+    return _AtWidth(lambda width: _sheet_panel(sheet, url, url_kind, display, width))
+
+
+def _sheet_panel(
+    sheet: Sheet, url: str, url_kind: UrlKind, display: Lang, width: int
+) -> RenderableType:
+    from rich.cells import cell_len
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    def named(field: str) -> str:
+        return heading(field, display)
+
+    by_source: dict[str, list[str]] = {}
+    for name, source in sheet.field_sources.items():
+        by_source.setdefault(source, []).append(name)
+    sources = [*sheet.sources, *(source for source in by_source if source not in sheet.sources)]
+    links = [
+        (named("url"), url, ""),
+        ("", None, say(f"page_{url_kind.value}", display)),
+        *(
+            (site, getattr(sheet.links, name), "")
+            for name, site in (
+                ("socioeco", "socioeco.org"),
+                ("citego", "citego.org"),
+                ("rtes", "rtes.fr"),
+            )
+            if getattr(sheet.links, name)
+        ),
+        *(
+            (
+                named("sources") if i == 0 else "",
+                source,
+                f"({', '.join(by_source[source])})" if by_source.get(source) else "",
+            )
+            for i, source in enumerate(sources)
+        ),
+    ]
+    labels = [named(f) for f in ("category", "title_fr", "title_en", "summary_fr", "keywords_fr")]
+    labels += [named(f) for f in ("keywords_en", "published", "url", "sources")]
+    label_width = max(cell_len(label) for label in [*labels, "socioeco.org"])
+    stacked = width - 4 - label_width - 2 < 30  # too narrow for labels beside the values
+    room = width - 4 - (2 if stacked else label_width + 2)
+    inside = all(cell_len(link or "") <= room for _, link, _ in links)
+
+    grid = Table.grid(padding=(0, 2))
+    if not stacked:
+        grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+
+    def row(label: str, *lines: str | Text | None) -> None:
+        shown = [line if isinstance(line, Text) else safe_text(line) for line in lines if line]
+        if not shown:
+            return
+        value = _wrap(Text("\n").join(shown), room)
+        if not stacked:
+            grid.add_row(label, value)
+            return
+        if label:
+            grid.add_row(Text(label, style="bold"))
+        grid.add_row(Text("  ").append_text(value) if "\n" not in value.plain else _indent(value))
+
+    missing = Text(NO_TITLE, style="dim")
+    row(named("category"), category_name(sheet.category, display))
+    row(named("title_fr"), french_typography(sheet.title_fr) if sheet.title_fr else missing)
+    row(named("title_en"), sheet.title_en)
+    row(named("summary_fr"), paragraphs(sheet.summary_fr) if sheet.summary_fr else None)
+    row(named("keywords_fr"), some_keywords(sheet.keywords_fr, display))
+    row(named("keywords_en"), some_keywords(sheet.keywords_en, display))
+    row(named("published"), sheet.published)
+    for number, (label, link, note) in enumerate(links):
+        if number == len(links) - len(sources):
+            row("PDF", sheet.links.pdf)  # after the pages, before the sources
+        if inside:
+            row(label, _link(link) if link else None, Text(note, style="dim") if note else None)
+    if not sources:
+        row("PDF", sheet.links.pdf)
+    title = Text(f"{say('sheet', display)} {sheet.number}", style="bold")
+    panel = Panel(grid, title=title, title_align="left", expand=True)
+    if inside:
+        return panel
+    return Group(panel, _Unbroken(links, label_width + 2))
+
+
+def _indent(text: Text) -> Text:
+    """Each line of the text two cells further right."""
+    from rich.text import Text
+
+    return Text("\n").join(Text("  ").append_text(line) for line in text.split("\n"))
+
+
+def glossary_table(entries: Sequence[GlossaryEntry], display: Lang = Lang.EN) -> RenderableType:
+    """The glossary for a person: each term, its expansions and the sheets it leads to."""
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
+    table.add_column(heading("term", display), no_wrap=True, style="bold")
+    table.add_column(heading("fr", display), ratio=2)
+    table.add_column(heading("en", display), ratio=1, style="dim")
+    table.add_column(heading("sheets", display), no_wrap=True)
+    for entry in entries:
+        table.add_row(
+            safe_text(entry.term),
+            safe_text(entry.fr),
+            safe_text(entry.en or ""),
+            ", ".join(map(str, entry.sheets)),
+        )
+    return table
