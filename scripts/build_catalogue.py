@@ -48,10 +48,35 @@ def _merge(known: list[str], extra: list[str]) -> list[str]:
     return known + [word for word in extra if word.casefold() not in seen]
 
 
-def vocabulary() -> dict[int, tuple[list[str], list[str]]]:
-    """Each sheet's search words, French and English, from data/vocabulary.json."""
+KEYWORD_LANGUAGES = ("fr", "en", "es", "it", "pt", "de")
+NEWER_EDITION = 2026
+"""The edition of the kit that the reference's `newer_edition` entries belong to."""
+
+
+def vocabulary() -> dict[int, dict[str, list[str]]]:
+    """Each sheet's search words from data/vocabulary.json: `keywords_fr`... for the words of its
+    subject in each language, `related_fr`, `related_en` for words only near it."""
     data = json.loads(VOCABULARY.read_text(encoding="utf-8"))
-    return {sheet["number"]: (sheet["fr"], sheet["en"]) for sheet in data["sheets"]}
+    found: dict[int, dict[str, list[str]]] = {}
+    for sheet in data["sheets"]:
+        words = {f"keywords_{lang}": sheet.get(lang, []) for lang in KEYWORD_LANGUAGES}
+        for lang, related in sheet.get("related", {}).items():
+            words[f"related_{lang}"] = related
+        found[sheet["number"]] = words
+    return found
+
+
+def newer_edition(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The sheet's counterpart in the 2026 edition, as far as the reference knows it."""
+    newer = entry.get("newer_edition")
+    if not newer:
+        return None
+    counterpart = {"edition": NEWER_EDITION, "number": newer["number"]}
+    if newer.get("title_fr"):
+        counterpart["title_fr"] = newer["title_fr"]
+    if newer.get("rtes_url"):
+        counterpart["page"] = newer["rtes_url"]
+    return counterpart
 
 
 def glossary() -> list[dict[str, Any]]:
@@ -60,18 +85,25 @@ def glossary() -> list[dict[str, Any]]:
     return sorted(data["entries"], key=lambda entry: (entry["term"].casefold(), entry["fr"]))
 
 
-def build_sheet(
-    entry: dict[str, Any], words: dict[int, tuple[list[str], list[str]]]
-) -> dict[str, Any]:
+def build_sheet(entry: dict[str, Any], words: dict[int, dict[str, list[str]]]) -> dict[str, Any]:
     """One catalogue sheet from one reference entry and its search words."""
     number = entry["number"]
-    extra_fr, extra_en = words.get(number, ([], []))
+    extra = words.get(number, {})
     sheet: dict[str, Any] = {"number": number, "category": entry["category"]}
     for key in ("title_fr", "title_en", "summary_fr", "published"):
         if entry.get(key) is not None:
             sheet[key] = entry[key]
-    sheet["keywords_fr"] = _merge(entry.get("keywords_fr") or [], extra_fr)
-    sheet["keywords_en"] = _merge(entry.get("keywords_en") or [], extra_en)
+    for lang in KEYWORD_LANGUAGES:
+        key = f"keywords_{lang}"
+        merged = _merge(entry.get(key) or [], extra.get(key, []))
+        if merged:
+            sheet[key] = merged
+    for key in ("related_fr", "related_en"):
+        if extra.get(key):
+            sheet[key] = extra[key]
+    newer = newer_edition(entry)
+    if newer is not None:
+        sheet["newer_edition"] = newer
     links = {
         name: entry[field] for field, name in LINK_FIELDS.items() if entry.get(field) is not None
     }
@@ -82,6 +114,9 @@ def build_sheet(
         f"links.{LINK_FIELDS[key]}" if key in LINK_FIELDS else key: url
         for key, url in (entry.get("field_sources") or {}).items()
     }
+    seen = entry.get("newer_edition") or {}
+    if seen.get("rtes_url") or seen.get("seen_on"):
+        sheet["field_sources"]["newer_edition"] = seen.get("rtes_url") or seen["seen_on"]
     return sheet
 
 

@@ -27,6 +27,7 @@ from esskit.models import (
     GlossaryEntry,
     Kit,
     Links,
+    NewerEdition,
     Sheet,
     SourcedField,
     UrlKind,
@@ -567,9 +568,12 @@ def _later_sheet_problems(
 
 
 _SHEET_OPTIONAL = (
-    "title_fr", "summary_fr", "published", "keywords_fr", "keywords_en", "sources", "field_sources"
+    "title_fr", "summary_fr", "published", "keywords_fr", "keywords_en", "keywords_es",
+    "keywords_it", "keywords_pt", "keywords_de", "related_fr", "related_en", "sources",
+    "field_sources",
 )  # fmt: skip
 _optional_fields = attrgetter(*_SHEET_OPTIONAL)
+_newer_optional = attrgetter("title_fr", "page")
 
 
 def _keys_given(catalogue: Catalogue) -> int:
@@ -585,10 +589,15 @@ def _keys_given(catalogue: Catalogue) -> int:
         filter(any, map(attrgetter(*LINK_FIELDS, "pdf"), map(attrgetter("links"), sheets)))
     )
     count += len(links) + len(list(filter(None, chain.from_iterable(links))))
+    newer = list(filter(None, map(attrgetter("newer_edition"), sheets)))
+    count += 3 * len(newer) + sum(map(bool, chain.from_iterable(map(_newer_optional, newer))))
     count += 2 + bool(catalogue.glossary)  # kit, sheets, glossary
     count += 4 + bool(catalogue.kit.sources)
     for entry in catalogue.glossary:
         count += 2 + (entry.en is not None) + bool(entry.sheets) + entry.case_sensitive
+        count += sum(
+            value is not None for value in (entry.replaced_by, entry.ended, entry.formerly)
+        )
     return count
 
 
@@ -599,6 +608,7 @@ _KEYS: dict[str, frozenset[str]] = {
     "kit": frozenset(Kit.__dataclass_fields__),
     "sheet": frozenset(Sheet.__dataclass_fields__),
     "links": frozenset(Links.__dataclass_fields__),
+    "newer_edition": frozenset(NewerEdition.__dataclass_fields__),
     "entry": frozenset(GlossaryEntry.__dataclass_fields__),
 }
 _VALUES: dict[tuple[str, str | None], str] = {
@@ -608,6 +618,7 @@ _VALUES: dict[tuple[str, str | None], str] = {
     ("sheets", None): "sheet",
     ("glossary", None): "entry",
     ("sheet", "links"): "links",
+    ("sheet", "newer_edition"): "newer_edition",
     ("sheet", "field_sources"): "field_sources",
 }
 _NESTED: dict[str, tuple[str, ...]] = {
@@ -746,7 +757,7 @@ def _glossary_problems(catalogue: Catalogue) -> list[Problem]:
 
 
 Link = tuple[int, str, str]
-"""A sheet's index, the name of one of its links, and the address."""
+"""A sheet's index, where one of its links is (`links.citego`), and the address."""
 
 
 def _links_in_sheets(sheets: Iterable[Sheet]) -> Iterator[Link]:
@@ -754,38 +765,38 @@ def _links_in_sheets(sheets: Iterable[Sheet]) -> Iterator[Link]:
         for name in LINK_FIELDS:
             url = getattr(sheet.links, name)
             if url is not None:
-                yield index, name, url
+                yield index, f"links.{name}", url
+        newer = sheet.newer_edition
+        if newer is not None and newer.page is not None:
+            yield index, "newer_edition.page", newer.page
 
 
 def _sheet_link_problems(sheets: Sequence[Sheet], policy: Policy) -> list[Problem]:
-    """The links of validated sheets that the policy refuses: all of them checked at once, at C
-    speed (a large catalogue has a link a sheet), and looked at one by one only when one fails."""
-    addresses = chain.from_iterable(map(_link_addresses, map(attrgetter("links"), sheets)))
-    if all(map(policy.allowed.match, filter(None, addresses))):
-        return []
+    """The links of validated sheets that the policy refuses."""
     return _link_problems(_links_in_sheets(sheets), policy)
-
-
-_link_addresses = attrgetter(*LINK_FIELDS)
 
 
 def _links_in_json(sheets: list[Any]) -> Iterator[Link]:
     """The links of sheets read from a file that failed validation, where they can be read."""
     for index, sheet in enumerate(sheets):
-        links = sheet.get("links") if isinstance(sheet, dict) else None
-        if not isinstance(links, dict):
+        if not isinstance(sheet, dict):
             continue
+        links = sheet.get("links")
+        links = links if isinstance(links, dict) else {}
         for name in LINK_FIELDS:
             url = links.get(name)
             if isinstance(url, str):
-                yield index, name, url
+                yield index, f"links.{name}", url
+        newer = sheet.get("newer_edition")
+        if isinstance(newer, dict) and isinstance(newer.get("page"), str):
+            yield index, "newer_edition.page", newer["page"]
 
 
 def _link_problems(links: Iterable[Link], policy: Policy) -> list[Problem]:
     """A problem at `sheets[3].links.citego` for each link the policy refuses."""
     return [
-        Problem(f"sheets[{index}].links.{name}", problem)
-        for index, name, url in links
+        Problem(f"sheets[{index}].{where}", problem)
+        for index, where, url in links
         if (problem := policy.link_problem(url)) is not None
     ]
 
@@ -797,7 +808,9 @@ def _construct(raw: dict[str, Any]) -> Catalogue:
         values = dict(item)
         values["category"] = Category(values["category"])
         values["links"] = Links(**values.get("links", {}))
-        for key in ("keywords_fr", "keywords_en", "sources"):
+        if "newer_edition" in values:
+            values["newer_edition"] = NewerEdition(**values["newer_edition"])
+        for key in (*_SHEET_OPTIONAL[3:-1], "sources"):
             values[key] = tuple(values.get(key, ()))
         sheets.append(Sheet(**values))
     kit = dict(raw["kit"])

@@ -32,6 +32,7 @@ URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
 SOURCE_PATTERN = r"^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
 PDF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.pdf$"
 MONTH_PATTERN = r"^[0-9]{4}-(?:0[1-9]|1[0-2])$"
+DATE_PATTERN = r"^[0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?)?$"
 
 
 class Rules:
@@ -64,6 +65,8 @@ Url = Annotated[str, Rules(pattern=URL_PATTERN, max_length=2_000)]
 SourceUrl = Annotated[str, Rules(pattern=SOURCE_PATTERN, max_length=2_000)]
 PdfName = Annotated[str, Rules(pattern=PDF_PATTERN)]
 Month = Annotated[str, Rules(pattern=MONTH_PATTERN)]
+Date = Annotated[str, Rules(pattern=DATE_PATTERN)]
+"""A year, a year and month, or a day: `2015`, `2021-09`, `2024-07-01`."""
 Language = Annotated[str, Rules(pattern=r"^[a-z]{2}$")]
 Edition = Annotated[int, Rules(ge=1900, le=2999)]
 
@@ -76,6 +79,7 @@ SourcedField = Literal[
     "keywords_fr",
     "keywords_en",
     "published",
+    "newer_edition",
     "links.socioeco",
     "links.citego",
     "links.rtes",
@@ -194,6 +198,19 @@ class Links:
 
 
 @dataclass(frozen=True, slots=True)
+class NewerEdition:
+    """A sheet's counterpart in a later edition of the kit: that edition, the sheet's number in
+    it (never a number of this edition), and its French title and page where they are known."""
+
+    __pydantic_config__ = _STRICT
+
+    edition: Edition
+    number: SheetNumber
+    title_fr: Title | None = None
+    page: Url | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Sheet:
     """One document of the kit: the introductory text (number 0) or a numbered sheet."""
 
@@ -206,8 +223,17 @@ class Sheet:
     summary_fr: Paragraph | None = None
     keywords_fr: Keywords = ()
     keywords_en: Keywords = ()
+    keywords_es: Keywords = ()
+    keywords_it: Keywords = ()
+    keywords_pt: Keywords = ()
+    keywords_de: Keywords = ()
+    related_fr: Keywords = ()
+    """Words only near the sheet's subject (`permis de construire` for land): they lead to it
+    with less confidence than its keywords."""
+    related_en: Keywords = ()
     published: Month | None = None
     links: Links = field(default_factory=Links)
+    newer_edition: NewerEdition | None = None
     sources: Sources = ()
     field_sources: FieldSources = field(default_factory=dict)
 
@@ -244,6 +270,12 @@ class GlossaryEntry:
     case_sensitive: bool = False
     """The term is also an ordinary word (`NOTRe`, `AMI`): it is read as the acronym only when
     typed with the glossary's capitals."""
+    replaced_by: Title | None = None
+    """What replaced the scheme or body the term names (`France Ruralités Revitalisation (FRR)`)."""
+    ended: Date | None = None
+    """When it ended or was replaced."""
+    formerly: Title | None = None
+    """An earlier official name of the same body."""
 
 
 @dataclass(frozen=True, slots=True)
