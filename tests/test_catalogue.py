@@ -155,9 +155,17 @@ def test_unknown_number_says_the_range(real: Catalogue) -> None:
         cat.get_sheet(real, 99)
 
 
-def test_catalogue_env_variable_is_used(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_library_reads_no_environment(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ESSKIT_CATALOGUE", str(tiny))
-    assert len(cat.load().sheets) == 4
+    assert len(cat.load().sheets) == 25  # the command reads the variable, not the library
+    assert len(cat.load(tiny).sheets) == 4
+
+
+def test_an_empty_path_names_no_catalogue() -> None:
+    with pytest.raises(cat.UnreadableCatalogue, match="empty path"):
+        cat.load("")
+    with pytest.raises(cat.UnreadableCatalogue, match="empty path"):
+        cat.check("")
 
 
 def test_duplicate_numbers_are_refused(tmp_path: Path) -> None:

@@ -353,7 +353,7 @@ def test_finding_1_search_host_is_only_for_the_search_esskit_builds(
 def test_finding_2_empty_or_dot_only_hosts_are_refused(runner: CliRunner, hosts: str) -> None:
     result = runner.invoke(app, ["list", "--json"], env={"ESSKIT_ALLOW_HOSTS": hosts or ","})
     assert result.exit_code == 2 and one_line_error(result.stderr)
-    assert "ESSKIT_ALLOW_HOSTS" in result.stderr and "is not a host name" in result.stderr
+    assert "ESSKIT_ALLOW_HOSTS" in result.stderr and "is not a site's host name" in result.stderr
     for host in hosts.split(","):
         option = runner.invoke(app, ["--allow-host", host, "list", "--json"])
         if host.strip(" .") in ("", "a b"):
@@ -612,9 +612,12 @@ def test_finding_22_a_long_number_is_far_beyond_and_a_negative_one_is_not_a_numb
 
 
 def _clean_env(**changes: str) -> dict[str, str]:
-    """The environment without esskit's variables, completion given its shell, plus `changes`."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("ESSKIT_")}
-    return {**base, "PYTHONIOENCODING": "utf-8", **SHELL_GIVEN, **changes}
+    """The environment without esskit's variables, completion given its shell, and a PATH of
+    esskit's own folder only (no browser a machine happens to have), plus `changes`."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("ESSKIT_", "DISPLAY"))}
+    base.pop("WAYLAND_DISPLAY", None)
+    folder = str(Path(esskit_command()[0]).parent)
+    return {**base, "PATH": folder, "PYTHONIOENCODING": "utf-8", **SHELL_GIVEN, **changes}
 
 
 @pytest.mark.slow
@@ -949,3 +952,136 @@ def test_both_key_readers_find_the_same_problems(text: str) -> None:
     data = text.encode()
     streamed = sorted(map(str, cat._key_problems(data, 100)))
     assert streamed and streamed == sorted(map(str, cat._tree_key_problems(data, 100)))
+
+
+# ----------------------------------------------------------------------------- third review
+
+
+def _sheet_with(**fields: Any) -> dict[str, Any]:
+    return {"number": 1, "category": "lever", "title_en": "A", **fields}
+
+
+def test_a_title_stays_inside_the_phrase_of_the_search_open_builds(tmp_path: Path) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    title = 'x" -site:socioeco.org site:evil.example !ducky "y'
+    path = write_catalogue(tmp_path / "c.json", [_sheet_with(title_en=title)])
+    result = CliRunner().invoke(app, ["open", "1", "-p", "-c", str(path)])
+    assert result.exit_code == 0
+    query = parse_qs(urlsplit(result.stdout.strip()).query)["q"][0]
+    assert query.startswith('site:socioeco.org "') and query.endswith('"')
+    assert query.count('"') == 2 and "!" not in query
+
+
+@pytest.mark.parametrize(
+    "hosts", ["org", "fr", "co.uk", "gouv.fr", "com.br", "duckduckgo.com", "html.duckduckgo.com"]
+)
+def test_a_top_level_domain_a_public_suffix_or_the_search_host_cannot_be_allowed(
+    runner: CliRunner, hosts: str
+) -> None:
+    for args, env in ((["--allow-host", hosts], {}), ([], {"ESSKIT_ALLOW_HOSTS": hosts})):
+        result = runner.invoke(app, [*args, "list", "--json"], env=env)
+        assert result.exit_code == 2 and one_line_error(result.stderr), hosts
+
+
+def test_a_catalogue_link_to_the_search_host_is_refused(tmp_path: Path) -> None:
+    path = mirror_catalogue(
+        tmp_path / "c.json", "https://duckduckgo.com/l/?uddg=https://evil.example"
+    )
+    with pytest.raises(cat.CatalogueError, match="link host"):
+        cat.load(path)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://citego.org:99999/",
+        "https://citego.org:0/",
+        "https://-.citego.org/",
+        "https://a..org/",
+    ],
+)
+def test_links_with_an_impossible_port_or_host_are_refused(tmp_path: Path, url: str) -> None:
+    path = mirror_catalogue(tmp_path / "c.json", url)
+    with pytest.raises(cat.CatalogueError, match="link"):
+        cat.load(path)
+
+
+def test_negative_zero_is_not_a_sheet_number(runner: CliRunner, tmp_path: Path) -> None:
+    shown = runner.invoke(app, ["show", "-0"])
+    assert shown.exit_code == 2 and "'-0' is not a sheet number" in shown.stderr
+    path = tmp_path / "c.json"
+    write_catalogue(path, [_sheet_with(title_en="vers -0 déchet")])
+    path.write_text(path.read_text("utf-8").replace('"number": 1', '"number": -0'), "utf-8")
+    with pytest.raises(cat.CatalogueError, match="-0"):
+        cat.load(path)
+    assert cat.load(write_catalogue(tmp_path / "ok.json", [_sheet_with(title_en="vers -0 d")]))
+
+
+@pytest.mark.parametrize(
+    "text", ["a\U000e0041b", "x\u206ay", "z\ufff9", "a\u180eb", "\u3164", "\u2800", "\U000e0020"]
+)
+def test_invisible_or_blank_looking_text_is_refused(tmp_path: Path, text: str) -> None:
+    path = write_catalogue(tmp_path / "c.json", [_sheet_with(title_en=text)])
+    with pytest.raises(cat.CatalogueError, match="control or invisible character"):
+        cat.load(path)
+
+
+def test_an_empty_catalogue_path_is_a_usage_error(runner: CliRunner) -> None:
+    for args in (["validate", ""], ["-c", "", "list"], ["list", "-c", ""]):
+        result = runner.invoke(app, args, env={"ESSKIT_CATALOGUE": str(BROKEN.parent)})
+        assert result.exit_code == 2 and one_line_error(result.stderr), args
+        assert "empty path" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("columns", ["0", "10000000", "9" * 5000, "abc"])
+def test_help_is_drawn_within_the_width_limits(columns: str) -> None:
+    result = subprocess.run(
+        [*esskit_command(), "--help"],
+        capture_output=True,
+        text=True,
+        env=_clean_env(COLUMNS=columns, LINES="9" * 5000),
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0 and result.stderr == ""
+    assert 1_000 < len(result.stdout) < 200_000
+    assert max(map(len, result.stdout.splitlines())) <= 500
+
+
+@pytest.mark.slow
+def test_an_encoding_that_cannot_write_text_falls_back_to_utf8() -> None:
+    for args, code in ((["list"], 0), (["show", "99"], 2)):
+        result = subprocess.run(
+            [*esskit_command(), *args],
+            capture_output=True,
+            env=_clean_env(PYTHONIOENCODING="idna"),
+            timeout=30,
+            check=False,
+        )
+        assert result.returncode == code
+        assert (result.stdout if code == 0 else result.stderr).decode("utf-8")
+
+
+def test_a_narrow_glossary_table_cuts_no_word(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["glossary", "--format", "table"], env={"COLUMNS": "40"})
+    assert result.exit_code == 0 and "…" not in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 40
+
+
+@pytest.mark.slow
+def test_sigterm_ends_esskit_with_one_line_and_143() -> None:
+    import time
+
+    process = subprocess.Popen(
+        [*esskit_command(), "validate", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_clean_env(),
+    )
+    time.sleep(2)  # reading standard input, which never ends
+    process.send_signal(signal.SIGTERM)
+    _, errors = process.communicate(timeout=30)
+    assert (process.returncode, errors) == (143, b"esskit: terminated\n")

@@ -17,6 +17,7 @@ from esskit.models import (
     BEYOND,
     CONTROL,
     MONTH_PATTERN,
+    NUMBER_WORDS,
     PARAGRAPH_PATTERN,
     PDF_PATTERN,
     SOURCE_PATTERN,
@@ -62,7 +63,14 @@ SEARCH_URL = f"https://{SEARCH_HOST}/?q="
 # The search address as `sheet_url` builds it: SEARCH_URL and a query escaped by `quote_plus`.
 _SEARCH_ADDRESS = re.escape(SEARCH_URL) + r"[A-Za-z0-9%+._~-]+"
 
-_HOST_NAME = r"[a-z0-9-]+(?:\.[a-z0-9-]+)*"
+_HOST_NAME = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+"
+"""A host name of two labels or more: a bare top-level domain (`org`) would allow every site."""
+
+_PUBLIC_SECOND_LEVEL = frozenset(
+    {"ac", "asso", "co", "com", "edu", "go", "gouv", "gov", "ne", "net", "nom", "or", "org"}
+)
+"""Second-level names under which anyone may register a site (`co.uk`, `gouv.fr`, `com.br`):
+allowing one of them as a host would allow every site beneath it."""
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
@@ -172,11 +180,22 @@ def parse_flag(name: str, value: str | None) -> bool:
 
 def host_name(text: str, source: str = "--allow-host") -> str:
     """A host name the user allows, lower-cased and without its dots at either end, or a
-    BadSetting (an empty or dot-only name would allow every host)."""
+    BadSetting: an empty name, a top-level domain or a public suffix would allow every site, and
+    the search host serves redirects to any of them."""
     host = text.strip().lower().strip(".")
-    if not re.fullmatch(_HOST_NAME, host):
+    if (
+        not re.fullmatch(_HOST_NAME, host)
+        or host.split(".")[0] in _PUBLIC_SECOND_LEVEL
+        and (host.count(".") == 1)
+    ):
         raise BadSetting(
-            f"{source}: {quoted(text)} is not a host name (write one such as example.org)"
+            f"{source}: {quoted(text)} is not a site's host name (write one such as example.org; "
+            "a top-level domain or a public suffix such as co.uk would allow every site)"
+        )
+    if host == SEARCH_HOST or host.endswith("." + SEARCH_HOST):
+        raise BadSetting(
+            f"{source}: {SEARCH_HOST} is the web search esskit opens for a sheet with no page; "
+            "a catalogue's links may not point to it"
         )
     return host
 
@@ -515,9 +534,31 @@ def validate_bytes(
             raise _error(where, problems, limit)
     problems = _sheet_link_problems(catalogue.sheets, policy)
     problems += _glossary_problems(catalogue)
+    problems += _negative_zero(data)
     if problems:
         raise _error(where, problems, limit)
     return catalogue
+
+
+def _negative_zero(data: bytes) -> list[Problem]:
+    """`-0` written as a number (`"number": -0`), which JSON readers take for 0: a catalogue's
+    numbers are written as they are meant. Looked for only when the bytes hold `-0` that does
+    not go on as a longer number, then confirmed by reading the file's numbers."""
+    import json
+
+    if not re.search(rb"-0(?![0-9.eE])", data):
+        return []
+    found: list[str] = []
+
+    def number(text: str) -> int:
+        if text.startswith("-") and int(text) == 0:
+            found.append(text)
+        return int(text)
+
+    json.loads(data, parse_int=number)
+    if not found:
+        return []
+    return [Problem("", "holds the number -0: write 0 (a sheet number is never negative)")]
 
 
 def _error(where: str, problems: list[Problem], limit: int) -> CatalogueError:
@@ -628,7 +669,9 @@ _NESTED: dict[str, tuple[str, ...]] = {
 """The keys of each kind of object whose values are objects or arrays of them."""
 _MOST_KEYS = max(*map(len, _KEYS.values()), len(get_args(SourcedField)))
 """The most keys an object of a catalogue file can hold (a sheet's `field_sources`)."""
-_TOKEN = rb'"([^"\\]*(?:\\.[^"\\]*)*)"(\s*:)?|[{}\[\],]'
+_TOKEN = rb'"([^"\\]*+(?:\\.[^"\\]*+)*+)(?:"(\s*:)?|\\?\Z)|[{}\[\],]'
+"""A string (and the colon after a key), or a bracket or comma. A string that is not closed
+runs to the end of the file, in one pass: each quote inside it must not start a scan again."""
 
 
 class _Open:
@@ -823,23 +866,27 @@ def _construct(raw: dict[str, Any]) -> Catalogue:
 
 
 def load(path: Path | str | None = None, policy: Policy | None = None) -> Catalogue:
-    """The catalogue at `path` (validated), else at $ESSKIT_CATALOGUE, else the packaged one."""
-    if path is None or str(path) == "":
-        path = os.environ.get("ESSKIT_CATALOGUE") or None
+    """The catalogue at `path` (validated), else the packaged one."""
     policy = policy or Policy()
     if path is None:
         import json
 
         return _construct(json.loads(_read(packaged_path())))
-    path = Path(path)
-    return validate_bytes(_read(path), policy, str(path))
+    return validate_bytes(_read(_path(path)), policy, str(path))
 
 
 def check(path: Path | str | None = None, policy: Policy | None = None) -> Catalogue:
     """Fully validate a catalogue file (the packaged one when no path is given), listing every
     problem (up to MAX_PROBLEMS)."""
-    target = Path(path) if path else packaged_path()
+    target = packaged_path() if path is None else _path(path)
     return validate_bytes(_read(target), policy or Policy(), str(target), every_problem=True)
+
+
+def _path(path: Path | str) -> Path:
+    """A catalogue's path, or an UnreadableCatalogue for an empty one (it names no file)."""
+    if str(path) == "":
+        raise UnreadableCatalogue("", [Problem("", "an empty path names no catalogue file")])
+    return Path(path)
 
 
 def get_sheet(catalogue: Catalogue, number: int) -> Sheet:
@@ -851,6 +898,18 @@ def get_sheet(catalogue: Catalogue, number: int) -> Sheet:
     raise SheetNotFound(
         f"no sheet number {number} in the catalogue (it has {min(numbers)} to {max(numbers)})"
     )
+
+
+def get_sheets(catalogue: Catalogue, numbers: Iterable[int]) -> list[Sheet]:
+    """The sheets with these numbers, in that order, each once; SheetNotFound for the first
+    number the catalogue does not have."""
+    by_number = {sheet.number: sheet for sheet in catalogue.sheets}
+    chosen: dict[int, Sheet] = {}
+    for number in numbers:
+        if number not in by_number:
+            get_sheet(catalogue, number)  # raises, with the message of a single lookup
+        chosen.setdefault(number, by_number[number])
+    return list(chosen.values())
 
 
 def numbers_by_category(sheets: Iterable[Sheet]) -> dict[Category, list[int]]:
@@ -879,6 +938,22 @@ def parse_number(text: str) -> int:
     return number
 
 
+def parse_numbers(texts: Iterable[str]) -> Iterator[int]:
+    """The sheet numbers typed as separate words, in order (`fiche 8` as two words is 8), or
+    SheetNotFound at the first that is not one (`8,16,7` says to separate them with spaces)."""
+    words = list(texts)
+    for at, text in enumerate(words):
+        if text.strip().casefold() in NUMBER_WORDS and at + 1 < len(words):
+            continue  # `show fiche 8`: the word before the number
+        parts = [part.strip() for part in text.split(",") if part.strip()]
+        if "," in text and all(read_number(part) is not None for part in parts):
+            spaced = quoted(" ".join(parts), 40)
+            raise SheetNotFound(
+                f"{quoted(text, 40)}: separate sheet numbers with spaces, as in {spaced}"
+            )
+        yield parse_number(text)
+
+
 def sheet_url(sheet: Sheet, *, search: bool = False) -> tuple[str, UrlKind]:
     """The page a sheet opens: socioeco.org, else citego.org, else a socioeco.org web search."""
     if not search:
@@ -888,8 +963,14 @@ def sheet_url(sheet: Sheet, *, search: bool = False) -> tuple[str, UrlKind]:
             return sheet.links.citego, UrlKind.CITEGO
     from urllib.parse import quote_plus
 
-    query = f'site:socioeco.org "{sheet.title}"'
+    query = f'site:socioeco.org "{search_phrase(sheet.title)}"'
     return SEARCH_URL + quote_plus(query), UrlKind.SEARCH
+
+
+def search_phrase(title: str) -> str:
+    """A title as the words of one quoted phrase: whatever it holds, it cannot close its quotes
+    or add operators (`-site:`, `!bang`) to the search built around it."""
+    return " ".join(re.sub(r'["!\\]', " ", title).split())
 
 
 def safe_url(url: str, policy: Policy, kind: UrlKind | None = None) -> str:

@@ -3,7 +3,6 @@
 Exit codes: 0 found, 1 nothing found, 2 usage or data error (130 when interrupted).
 """
 
-import gc
 import os
 import re
 import sys
@@ -349,21 +348,18 @@ MAX_TABLE_ROWS = 5_000
 """Most rows drawn as a table or a tree: Rich lays a table out whole, which takes minutes for
 a hundred thousand rows. Beyond, the command refuses and says which formats to use."""
 
-MAX_WIDTH, MIN_WIDTH, DEFAULT_WIDTH = 500, 20, 80
-"""Widths for tables: at most 500 columns (ten million would take minutes and gigabytes), and
-80 when COLUMNS or the terminal gives fewer than 20 (0 would draw nothing)."""
-
 
 def _width() -> int:
-    """Columns for a table: COLUMNS, else the terminal's, within MIN_WIDTH and MAX_WIDTH."""
-    text = os.environ.get("COLUMNS", "").strip()
-    columns = int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
-    if columns == 0:
+    """Columns for a table: COLUMNS, else the terminal's, within esskit's limits."""
+    from esskit.__main__ import width
+
+    text = os.environ.get("COLUMNS")
+    if text is None:
         try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+            text = str(os.get_terminal_size(sys.__stdout__.fileno()).columns)  # type: ignore[union-attr]
         except (AttributeError, ValueError, OSError):
-            columns = DEFAULT_WIDTH
-    return DEFAULT_WIDTH if columns < MIN_WIDTH else min(columns, MAX_WIDTH)
+            text = ""
+    return width(text)
 
 
 def _table_rows(count: int) -> None:
@@ -431,8 +427,15 @@ def _typed_catalogue(owner: Any) -> bool:
     return getattr(owner.get_parameter_source("catalogue"), "name", None) == "COMMANDLINE"
 
 
+def _no_empty_path(path: str | None, name: str) -> None:
+    """An empty path typed for a catalogue is a usage error: it names no file."""
+    if path == "":
+        fail(f"{name}: an empty path names no catalogue file")
+
+
 def _load(ctx: typer.Context, path: str | None) -> "Catalogue":
     settings = _settings(ctx)
+    _no_empty_path(path, "--catalogue")
     chosen = _chosen_catalogue(ctx, path)
     try:
         return cat.load(chosen, settings.policy)
@@ -608,11 +611,10 @@ def _sheet(catalogue: "Catalogue", text: str) -> "Sheet":
 def _selection(catalogue: "Catalogue", texts: Sequence[str]) -> list["Sheet"]:
     """The sheets the numbers name, in the order given, each once; the first unknown number is
     an error that names it."""
-    chosen: dict[int, Sheet] = {}
-    for text in texts:
-        sheet = _sheet(catalogue, text)
-        chosen.setdefault(sheet.number, sheet)
-    return list(chosen.values())
+    try:
+        return cat.get_sheets(catalogue, cat.parse_numbers(texts))
+    except cat.SheetNotFound as exc:
+        fail(str(exc))
 
 
 # ----------------------------------------------------------------------------- options
@@ -738,6 +740,7 @@ def main_options(
         policy = cat.Policy.from_env(allow_host or (), allow_http)
     except cat.BadSetting as exc:
         fail(str(exc))
+    _no_empty_path(catalogue, "--catalogue")
     ctx.obj = Settings(catalogue, policy)
 
 
@@ -1139,6 +1142,7 @@ def validate(
     ] = None,
 ) -> None:
     """Check a catalogue file and report its problems (up to 100), each with its location."""
+    _no_empty_path(path, "PATH")
     chosen = path or _settings(ctx).catalogue
     target = chosen
     try:
@@ -1181,22 +1185,5 @@ def schema() -> None:
 
 
 def main() -> None:
-    """Run the `esskit` command (the entry point, `esskit.__main__.main`, handles Ctrl-C before
-    this module is imported; called directly, it handles it from here)."""
-    from esskit.__main__ import handle_interrupts
-
-    handle_interrupts()
-    # A command lives for a moment and makes no garbage cycles worth collecting, while the cycle
-    # collector would rescan every record of a catalogue as it is built and searched: a third of
-    # the time of a search on 100 000 sheets. Leave it off.
-    gc.disable()
-    # A closed stdout or stderr (`esskit open 13 >&-`) is treated like a reader that has gone.
-    if sys.stdout is None:
-        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
-    if sys.stderr is None:
-        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
-    for stream in (sys.stdout, sys.stderr):
-        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
-        if encoding != "utf8" and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
+    """Run the `esskit` command (`esskit.__main__.main` prepares the process first)."""
     app(prog_name=PROG)

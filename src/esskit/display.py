@@ -424,19 +424,31 @@ def _indent(text: Text) -> Text:
 
 
 def glossary_table(entries: Sequence[GlossaryEntry], display: Lang = Lang.EN) -> RenderableType:
-    """The glossary for a person: each term, its expansions and the sheets it leads to."""
-    from rich.table import Table
+    """The glossary for a person: each term, its expansions and the sheets it leads to. Below
+    NARROW_GLOSSARY columns the English name goes under the French one, so that no word is cut."""
+    return _AtWidth(lambda width: _glossary_table(entries, display, width))
 
+
+NARROW_GLOSSARY = 70
+
+
+def _glossary_table(entries: Sequence[GlossaryEntry], display: Lang, width: int) -> RenderableType:
+    from rich.table import Table
+    from rich.text import Text
+
+    narrow = width < NARROW_GLOSSARY
     table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
-    table.add_column(heading("term", display), no_wrap=True, style="bold")
-    table.add_column(heading("fr", display), ratio=2)
-    table.add_column(heading("en", display), ratio=1, style="dim")
-    table.add_column(heading("sheets", display), no_wrap=True)
+    table.add_column(heading("term", display), style="bold", overflow="fold", max_width=12)
+    table.add_column(heading("fr", display), ratio=2, overflow="fold")
+    if not narrow:
+        table.add_column(heading("en", display), ratio=1, style="dim", overflow="fold")
+    table.add_column(heading("sheets", display), overflow="fold", max_width=8)
     for entry in entries:
-        table.add_row(
-            safe_text(entry.term),
-            safe_text(entry.fr),
-            safe_text(entry.en or ""),
-            ", ".join(map(str, entry.sheets)),
-        )
+        french = safe_text(entry.fr)
+        english = safe_text(entry.en or "")
+        if narrow and entry.en:
+            french.append_text(Text("\n")).append_text(english.copy())
+            french.stylize("dim", len(french) - len(entry.en))
+        names = [french] if narrow else [french, english]
+        table.add_row(safe_text(entry.term), *names, ", ".join(map(str, entry.sheets)))
     return table

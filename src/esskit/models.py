@@ -18,9 +18,15 @@ if TYPE_CHECKING:
 
 # Characters that must never reach a terminal or a browser from catalogue text: C0 and C1 controls,
 # DEL, the line and paragraph separators (a line reader would see more lines than there are),
-# zero-width characters, and the direction marks and overrides that can make text read
-# differently from what it is. As a regular-expression class body.
-_INVISIBLE = "\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+# zero-width and other invisible format characters (joiners, the Mongolian vowel separator,
+# interlinear annotations, tag characters), the direction marks and overrides that can make text
+# read differently from what it is, and the fillers that look like nothing (Hangul fillers, the
+# blank Braille pattern), with which a title would look blank. As a regular-expression class body,
+# read by Python's `re` and by pydantic's validators alike: `unsafe_characters` is the one test.
+_INVISIBLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+    "\u2800\u3164\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e007f"
+)
 CONTROL = f"\x00-\x1f\x7f-\x9f{_INVISIBLE}"
 _LINE = f"[^{CONTROL}]"
 _WORD = f"[^\\s{CONTROL}]"
@@ -28,8 +34,13 @@ TEXT_PATTERN = f"^{_LINE}*{_WORD}{_LINE}*$"
 # Summaries may hold paragraphs, so newlines are allowed there and nowhere else.
 _PARA = f"[^\x00-\x09\x0b-\x1f\x7f-\x9f{_INVISIBLE}]"
 PARAGRAPH_PATTERN = f"^{_PARA}*{_WORD}{_PARA}*$"
-URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
-SOURCE_PATTERN = r"^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
+# A host: labels of letters, digits and inner hyphens; a port from 1 to 65535.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HOST = rf"{_LABEL}(?:\.{_LABEL})*\.?"
+_PORT = r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}"
+_PORT += r"|[1-9][0-9]{0,3}))?"
+URL_PATTERN = rf"^https?://{HOST}{_PORT}(?:[/?#][!-~]*)?$"
+SOURCE_PATTERN = rf"^https://{HOST}{_PORT}(?:[/?#][!-~]*)?$"
 PDF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.pdf$"
 MONTH_PATTERN = r"^[0-9]{4}-(?:0[1-9]|1[0-2])$"
 DATE_PATTERN = r"^[0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?)?$"
@@ -92,7 +103,8 @@ Sources = Annotated[tuple[SourceUrl, ...], EVERY_ITEM_UNTIL_ONE_FAILS]
 FieldSources = Annotated[dict[SourcedField, SourceUrl], EVERY_ITEM_UNTIL_ONE_FAILS]
 
 
-_NUMBER_WORDS = ("fiche", "sheet", "numéro", "numero", "number", "num", "n°", "no.", "no", "#")
+NUMBER_WORDS = ("fiche", "sheet", "numéro", "numero", "number", "num", "n°", "no.", "no", "#")
+"""Words people put before a sheet's number: `fiche 13`, `n°13`."""
 
 MAX_NUMBER = 999_999_999
 """Largest sheet number a catalogue may use."""
@@ -108,7 +120,7 @@ def read_number(text: str) -> int | None:
     None when it names none; BEYOND (or -BEYOND) for one of more than 18 digits. The one reader
     of sheet numbers: every command and the search use it."""
     cleaned = text.strip().casefold()
-    for word in _NUMBER_WORDS:
+    for word in NUMBER_WORDS:
         cleaned = cleaned.removeprefix(word).strip()
     sign = -1 if cleaned.startswith("-") else 1
     digits = cleaned[1:] if cleaned[:1] in ("-", "+") else cleaned
@@ -116,7 +128,7 @@ def read_number(text: str) -> int | None:
         return None
     if len(digits.lstrip("0")) > 18:
         return sign * BEYOND
-    return sign * int(digits)
+    return sign * max(int(digits), sign < 0)  # `-0` is a negative number as typed, not 0
 
 
 def named_number(text: str) -> int | None:
