@@ -195,8 +195,8 @@ def test_open_ambiguous_query_lists_choices_and_exits_1(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(webbrowser, "open", lambda *a, **k: pytest.fail("must not open"))
-    code, _, err = invoke(runner, "open", "transition")
-    assert code == 1 and "several sheets" in err and "14" in err and " 0" in err
+    code, _, err = invoke(runner, "open", "acteurs")
+    assert code == 1 and "several sheets" in err and " 4" in err
 
 
 def test_open_no_match_exits_1(runner: CliRunner) -> None:

@@ -1,39 +1,41 @@
 """How text is read for search, the same way for the sheets and for the query: the analyzer chain.
 
 1. fold: lower case, no accents, ligatures and letters with a stroke spelled out (`œ` -> `oe`,
-   `ł` -> `l`), everything that is not a letter or a digit turned into a space (so elisions such
-   as `l'`, `d'` leave a lone letter, which is never matched);
+   `ß` -> `ss`), everything that is not a letter or a digit turned into a space (so elisions such
+   as `l'`, `d'`, `dell'` leave a lone letter or a stop word, which is never matched);
 2. words: the folded text split on spaces;
-3. stop words: the French and English lists of the `stop-words` package, less the words that carry
-   meaning in this field (KEPT_WORDS);
-4. stems: Snowball's French and English stemmers (PyStemmer); a word matches another when they
-   share a stem in either language.
+3. stop words: the lists of the `stop-words` package for the languages searched, less the words
+   that carry meaning in this field (KEPT_WORDS);
+4. stems: Snowball's stemmers (PyStemmer) for each language searched; a word answers another in a
+   field of some language when they share its stem in that language.
 
-Folding works character by character, so that folding a text and folding its parts give the same
-result. A fast path folds at C speed the text that is Latin-1 once its other characters (`’`,
-`œ`) are folded, with a byte table made from the same rule; a test checks that both agree.
+Folding works character by character, so that folding a text and folding its parts agree.
 """
 
 from __future__ import annotations
 
-import codecs
 import unicodedata
-from collections.abc import Sequence
 from functools import cache
 from typing import Any
+
+LANGUAGES = ("fr", "en", "es", "it", "pt", "de")
+"""The languages searched: the kit's French and English, and the field's words in Spanish,
+Italian, Portuguese and German."""
+
+_SNOWBALL = {
+    "fr": "french",
+    "en": "english",
+    "es": "spanish",
+    "it": "italian",
+    "pt": "portuguese",
+    "de": "german",
+}
 
 # Letters that Unicode does not decompose, and ligatures, as they are spelled in plain letters.
 _SPELLINGS = {
     "œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ẞ": "ss", "ł": "l", "Ł": "l",
     "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ı": "i", "ħ": "h", "Ħ": "h", "ŀ": "l", "Ŀ": "l",
 }  # fmt: skip
-
-SEPARATORS = "\t\n\v"
-"""Characters that `fold_keeping_separators` keeps (the search index separates fields, sheets and
-keywords with them); `fold` turns them into spaces like any other punctuation."""
-
-_LATIN1_MISS = 0
-"""Marks, in the byte table, a Latin-1 character whose folding is not one Latin-1 character."""
 
 
 def _fold_once(char: str) -> str:
@@ -43,7 +45,6 @@ def _fold_once(char: str) -> str:
     return "".join(c if c.isalnum() else " " for c in letters)
 
 
-@cache
 def fold_char(char: str) -> str:
     """One character, folded: its plain lower-case letters or digits, or a space (folded again
     until nothing changes: `ǿ` decomposes to `ø`, which is spelled `o`)."""
@@ -55,83 +56,26 @@ def fold_char(char: str) -> str:
     return folded
 
 
-class _FoldMap(dict[int, str]):
-    """A `str.translate` table that folds every character, computed on first sight."""
-
-    def __init__(self, keep: str) -> None:
-        super().__init__({ord(c): c for c in keep})
+class _FoldTable(dict[int, str]):
+    """A `str.translate` table that folds every character, each worked out on first sight."""
 
     def __missing__(self, code: int) -> str:
         folded = self[code] = fold_char(chr(code))
         return folded
 
 
-@cache
-def _latin1_table() -> bytes:
-    """The byte table that folds Latin-1 text (and, on first use, the encoding error handler
-    that folds what Latin-1 cannot hold)."""
-    codecs.register_error("esskit-fold", _fold_unencodable)
-    table = bytearray(256)
-    for code in range(1, 256):  # NUL folds to a space, but the slow path says so
-        folded = fold_char(chr(code))
-        table[code] = ord(folded) if len(folded) == 1 and ord(folded) < 256 else _LATIN1_MISS
-    return bytes(table)
-
-
-@cache
-def _tables(keep: str) -> tuple[_FoldMap, bytes]:
-    """The folding table for any text, and the byte table for Latin-1 text, keeping `keep`."""
-    latin1 = bytearray(_latin1_table())
-    for char in keep:
-        latin1[ord(char)] = ord(char)
-    return _FoldMap(keep), bytes(latin1)
-
-
-class _NotLatin1(ValueError):
-    """A character whose folding is not Latin-1 text."""
-
-
-def _fold_unencodable(error: UnicodeError) -> tuple[str, int]:
-    """Encoding error handler: characters beyond Latin-1, folded (`’` -> a space, `œ` -> `oe`),
-    when their folding is Latin-1 text."""
-    if not isinstance(error, UnicodeEncodeError):
-        raise error
-    folded = "".join(map(fold_char, error.object[error.start : error.end]))
-    if not all(ord(char) < 256 for char in folded):
-        raise _NotLatin1
-    return folded, error.end
-
-
-_TYPOGRAPHY = "’‘“”–—…œŒ\u202f\u2009"
-"""Characters beyond Latin-1 that French text holds often: replaced at C speed before encoding,
-rather than one by one by the error handler."""
-
-
-def _fold(text: str, keep: str) -> str:
-    full, latin1 = _tables(keep)
-    for char in _TYPOGRAPHY:
-        if char in text:
-            text = text.replace(char, fold_char(char))
-    try:
-        data = text.encode("latin-1", errors="esskit-fold")
-    except _NotLatin1:
-        return text.translate(full)
-    folded = data.translate(latin1)
-    del data  # a large text is not held three times over
-    if _LATIN1_MISS in folded:  # a Latin-1 character that folds to several letters, or to none
-        return text.translate(full)
-    return folded.decode("latin-1")
+_TABLE = _FoldTable()
 
 
 def fold(text: str) -> str:
     """Lower-case, accent-free text with punctuation as spaces: `L’Économie & co` ->
     `l economie   co` (split it to get the words)."""
-    return _fold(text, "")
+    return text.translate(_TABLE)
 
 
-def fold_keeping_separators(text: str) -> str:
-    """`fold`, but tabs, newlines and vertical tabs are kept as they are."""
-    return _fold(text, SEPARATORS)
+def words(text: str) -> list[str]:
+    """The folded words of a text, in order."""
+    return fold(text).split()
 
 
 KEPT_WORDS = frozenset(
@@ -146,60 +90,76 @@ KEPT_WORDS = frozenset(
         "long", "end", "net", "site", "page", "index", "text", "words", "date", "course", "case",
         # French words the general list drops that do
         "état", "personne", "personnes", "valeur", "voie", "force", "droite", "essai", "point",
-        "nouveau", "nouveaux", "grande", "haut", "début", "pièce", "sujet",
+        "nouveau", "nouveaux", "grande", "haut", "début", "pièce", "sujet", "quasi",
+        # Spanish, Italian and Portuguese ones: work, employment, value, the State, the third
+        # sector, early childhood (primera infancia), second hand (segunda mano)
+        "empleo", "trabajo", "tiempo", "valor", "estado", "uso", "primera", "segunda", "segundo",
+        "lavoro", "stato", "terzo", "fare", "trabalho", "tempo", "tipo",
     }
 )  # fmt: skip
 """Words of the field that the general stop-word lists drop; they are searched like any other."""
 
 
+ASKING_WORDS = frozenset(
+    {
+        # French: the verbs and words of a question, which say how it asks, not what about
+        "faire", "fait", "font", "mettre", "mis", "passer", "prendre", "donner", "obtenir",
+        "savoir", "pouvoir", "peut", "peuvent", "pourrait", "vouloir", "veut", "veulent",
+        "devoir", "doit", "doivent", "devrait", "falloir", "faut", "aller", "venir", "viennent",
+        "dire", "dit", "choisir", "permettre", "permettent", "permet", "concerne", "concernent",
+        "lancer", "monter", "jouer", "apporter", "fournir", "rediger", "demarrer", "demarre",
+        "confier", "maintenir", "accepter", "apprecier", "reduire", "utiliser", "quoi",
+        "vraiment", "simple", "simplement", "bonne", "bon", "mieux", "possible", "exactement",
+        "concretement", "notamment", "exemple", "exemples", "idee", "idees", "conseil",
+        "conseils", "besoin", "quel", "quels", "quelle", "quelles", "comment", "pourquoi",
+        # English
+        "help", "helping", "get", "getting", "make", "making", "put", "take", "give", "use",
+        "using", "include", "including", "want", "need", "needs", "way", "ways", "best", "good",
+        "exactly", "really", "example", "examples", "idea", "ideas", "advice", "tips",
+    }
+)  # fmt: skip
+"""Words of questions (`comment faire`, `peut-on`, `how to get`) that general stop-word lists
+leave: they say how a query asks, not what it is about, and are not searched."""
+
+
 @cache
 def stop_words() -> frozenset[str]:
-    """The French and English stop words of the `stop-words` package, folded (`où` -> `ou`),
-    less KEPT_WORDS."""
-    listed = [word for lang in ("french", "english") for word in _listed_stop_words(lang)]
-    kept = set(fold_lines(sorted(KEPT_WORDS)))
-    folded = set(fold_lines(listed))
-    return frozenset(word for word in folded if word and " " not in word and word not in kept)
+    """The stop words of the languages searched (`stop-words` package) and ASKING_WORDS, folded,
+    less KEPT_WORDS (an entry that folds to several words, `aujourd'hui`, is left out)."""
+    listed = {" ".join(words(word)) for lang in LANGUAGES for word in _listed(_SNOWBALL[lang])}
+    listed |= ASKING_WORDS
+    kept = {" ".join(words(word)) for word in KEPT_WORDS}
+    return frozenset(word for word in listed - kept if word and " " not in word)
 
 
-def fold_lines(texts: Sequence[str]) -> list[str]:
-    """Each text folded, its words joined by one space: one call of `fold` for them all (a text's
-    own line breaks are read as spaces)."""
-    if not texts:
-        return []
-    joined = "\n".join(" ".join(text.splitlines()) for text in texts)
-    return [" ".join(line.split()) for line in fold_keeping_separators(joined).split("\n")]
-
-
-def _listed_stop_words(lang: str) -> list[str]:
+def _listed(language: str) -> list[str]:
     """A language's list, read from the package's own file: importing the package would also
-    import `json` and read its table of languages, a cost every search would pay at start-up."""
+    read its table of languages, a cost every search would pay at start-up."""
     from importlib.util import find_spec
     from pathlib import Path
 
     spec = find_spec("stop_words")
     for folder in (spec.submodule_search_locations or []) if spec else []:
-        listed = Path(folder) / "stop-words" / f"{lang}.txt"
+        listed = Path(folder) / "stop-words" / f"{language}.txt"
         if listed.is_file():
-            return listed.read_text(encoding="utf-8").split()
+            return [
+                line.strip()
+                for line in listed.read_text(encoding="utf-8").splitlines()
+                if line.strip()
+            ]
     from stop_words import get_stop_words  # the files moved: ask the package
 
-    return list(get_stop_words(lang))
+    return list(get_stop_words(language))
 
 
 @cache
 def _stemmer(lang: str) -> Any:
     import Stemmer
 
-    return Stemmer.Stemmer({"fr": "french", "en": "english"}[lang])
+    return Stemmer.Stemmer(_SNOWBALL[lang])
 
 
 @cache
 def stem(word: str, lang: str) -> str:
-    """The Snowball stem of a folded word in a language (`fr` or `en`): `mobilites` -> `mobilit`."""
+    """The Snowball stem of a folded word in a language searched: `mobilites` -> `mobilit`."""
     return str(_stemmer(lang).stemWord(word))
-
-
-def words(text: str) -> list[str]:
-    """The folded words of a text, in order."""
-    return fold(text).split()

@@ -1,50 +1,44 @@
-"""Rank sheets against a query typed in French or English, however it is typed.
+"""Rank sheets against a query typed in French or English, or in the field's words of Spanish,
+Italian, Portuguese or German, however it is typed.
 
-`find` works in visible stages, as search engines do:
+`find` works in stages, as search engines do:
 
 1. parse: the query read as the sheets are read (`analysis`: folded, stop words out), the sheet
    number it names, the acronyms of the glossary it holds, and the ways of writing ESS;
-2. gather: every place of the sheets that holds a word answering a query word: the same word, a
-   word with the same stem in its language, a longer word it starts (four letters or more), and,
-   for a word that nothing answers, the sheets' words within a typo or two. The index finds them
-   by scanning its folded text for what such words start with, so no sheet that could score is
-   left out (a test checks that reading every sheet finds the same);
-3. score: BM25F, a field-weighted, rarity-weighted sum over the query's words;
-4. rank: tiers first (the sheet the query names; a title, keyword or glossary entry holding the
-   query's words in order), then the score, then the sheet number;
-5. explain: the field and text that matched best, and how the query was read: an acronym's
-   expansion (`PAT → projet alimentaire territorial`), a word found in another form
-   (`cantines → cantine`, `vdlo → velo`).
+2. look up: each query word's answers among the words of the index (its term dictionary): the
+   word itself, a word with the same stem in a field's language, a longer word it starts (four
+   letters or more), and, for a word that nothing answers, the index's words within a typo or
+   two; a word that nothing answers at all is not in the kit, and is left out;
+3. gather: the postings of those words, the fields and sheets that hold them;
+4. score: BM25F, a field-weighted, rarity-weighted sum over the query's words, and a bonus for
+   the words that stand together in one title, keyword or glossary entry;
+5. select: a sheet is a result when a word of the query means something there (it anchors it,
+   see `Evidence.anchors`); a query that anchors no sheet is outside the kit, and finds nothing;
+6. rank: tiers first (the sheet the query names; an item holding the query's words in order),
+   then the sheets that hold every part of the query, then each part's best sheets in turn, so
+   that a query joining two subjects finds both; then the score, then the sheet number;
+7. explain: what each result holds of the query (`Match.matches`, the best first), how the query
+   was read (an acronym's expansion, a word found in another form), what is not in the kit.
 
-A sheet is a match only when the words it holds weigh at least half of the query (a word found
-only in a summary counts for less): a query about something outside the kit finds nothing rather
-than a sheet that shares one common word with it. This module is the only one that uses RapidFuzz,
-and imports it only to correct a typo.
+This module is the only one that uses RapidFuzz, and imports it only to correct a typo.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-import operator
 import re
-from bisect import bisect_right
+from array import array
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from enum import IntEnum, StrEnum
-from functools import cached_property
+from functools import cache, cached_property
 from operator import attrgetter
 from os.path import commonprefix
 from typing import NamedTuple
 
-from esskit.analysis import (
-    SEPARATORS,
-    fold,
-    fold_keeping_separators,
-    fold_lines,
-    stem,
-    stop_words,
-    words,
-)
+from esskit.analysis import LANGUAGES, fold, stem, stop_words, words
 from esskit.models import GlossaryEntry, Sheet, named_number
 
 MAX_QUERY_CHARACTERS = 300
@@ -57,86 +51,115 @@ class Field(StrEnum):
 
     TITLE = "title"
     KEYWORDS = "keywords"
+    RELATED = "related"
     GLOSSARY = "glossary"
     SUMMARY = "summary"
     NUMBER = "number"
 
 
 class Tier(IntEnum):
-    """How a result matched, best first; results rank by tier, then by score."""
+    """How a result matched, best first; results rank by tier, then as `rank` says."""
 
     NUMBER = 0
     """The query names the sheet (`7`, `fiche 7`, `n°7`)."""
     PHRASE = 1
     """A title, keyword or glossary entry holds the query's words, in order."""
     WORDS = 2
-    """The sheet holds enough of the query's words."""
+    """The sheet holds words of the query that mean something there."""
 
 
-# The fields of a sheet that are searched, French then English, with their weight in a score and
-# how much a field's length weakens what it holds (BM25F's b: keywords and glossary entries are
-# lists, and a long list is no sign of a text that merely mentions a word).
-_FIELDS = (
-    (Field.TITLE, "fr"),
-    (Field.KEYWORDS, "fr"),
-    (Field.GLOSSARY, "fr"),
-    (Field.SUMMARY, "fr"),
-    (Field.TITLE, "en"),
-    (Field.KEYWORDS, "en"),
-    (Field.GLOSSARY, "en"),
+class FieldSpec(NamedTuple):
+    """A searched field: where its texts come from, its kind and language, its weight in a
+    score, how much its length weakens what it holds (BM25F's b), and the words it typically
+    holds (the length it is weighed against)."""
+
+    source: str
+    kind: Field
+    lang: str
+    weight: float
+    length_effect: float
+    typical: float
+
+
+FIELDS = (
+    FieldSpec("title_fr", Field.TITLE, "fr", 3.0, 0.5, 8),
+    FieldSpec("title_en", Field.TITLE, "en", 3.0, 0.5, 8),
+    *(FieldSpec(f"keywords_{lang}", Field.KEYWORDS, lang, 2.0, 0.2, 90) for lang in LANGUAGES),
+    FieldSpec("related_fr", Field.RELATED, "fr", 1.0, 0.2, 20),
+    FieldSpec("related_en", Field.RELATED, "en", 1.0, 0.2, 20),
+    FieldSpec("glossary_fr", Field.GLOSSARY, "fr", 2.0, 0.2, 20),
+    FieldSpec("glossary_en", Field.GLOSSARY, "en", 2.0, 0.2, 20),
+    FieldSpec("summary_fr", Field.SUMMARY, "fr", 0.6, 0.75, 60),
 )
-LANGUAGES = ("fr", "en")
-_FIELD_KINDS = tuple(kind for kind, _ in _FIELDS)
-_FIELD_LANGS = tuple(lang for _, lang in _FIELDS)
-FIELD_WEIGHTS = {Field.TITLE: 3.0, Field.KEYWORDS: 2.0, Field.GLOSSARY: 2.0, Field.SUMMARY: 0.6}
-LENGTH_EFFECT = {Field.TITLE: 0.5, Field.KEYWORDS: 0.2, Field.GLOSSARY: 0.2, Field.SUMMARY: 0.75}
+"""Every field searched. Keywords and glossary entries are lists, and a long list is no sign of a
+text that merely mentions a word: their length weighs little."""
+
 SATURATION = 1.2
 """BM25's k1: how quickly more occurrences of a word stop adding to a score."""
 TOGETHER = 1.0
 """Weight of the query's words that stand together in one title, keyword or glossary entry
 (`trouver des locaux`), on top of BM25F, which counts words one by one."""
+TITLED = 1.0
+"""Weight of the query's words that a title holds: a title says what a sheet is about, and
+BM25F's saturation would otherwise let a sheet that merely lists a word in its keywords score
+as well (`SCIC`: the SCIC sheet, not the two that mention SCICs)."""
 
-# How well a word of a sheet answers a word of the query, in hundredths (whole numbers, so that
-# sums do not depend on the order of the words).
+# How well a word of a sheet answers a word of the query, in hundredths.
 EXACT = 100
 SAME_STEM = 95
 LONGER_WORD = 80
 """A word that starts with the query's word (`mobil` -> `mobilite`)."""
 TYPO = 70
 """A word within a typo or two of the query's word (`vdlo` -> `velo`)."""
-
-MIN_COVER = 0.5
-"""The share of the query's weight that a sheet must hold to be a match (or a suggestion)."""
-SUMMARY_COVER = 0.5
-"""What a word found only in a summary counts for, in that share."""
 SHORTEST_FUZZY = 4
 """Words shorter than this match only as themselves or their stem: no longer word, no typo."""
 
-_KEYWORD_SEPARATOR = "\v"
-_FIELD_SEPARATOR = "\t"
-_SHEET_SEPARATOR = "\n"
+COMMON_SHARE = 0.25
+"""A word that more than this share of the sheets hold is common (`commune`, `politique`,
+`local`): it leads only to the sheets whose title holds it, and is no part of the query on its
+own."""
+COMMON_FLOOR = 5
+"""However few the sheets searched (a category), a word that five of them hold or fewer is not
+common."""
 
-# Ways of writing the social and solidarity economy, folded; a query that writes one of them
-# means ESS. Longest first.
+RARE_SHARE = 1.0
+"""In a query that holds words the kit does not know, only a word that at most this share of
+the sheets hold anchors a sheet (`concession` in `concession au cimetière` must not...)."""
+
+# Ways of writing the social and solidarity economy, folded; a query or a text that writes one
+# of them means ESS. Longest first.
 _ESS_PHRASES = (
     "economie sociale et solidaire",
     "social and solidarity economy",
+    "economia social y solidaria",
+    "economia sociale e solidale",
+    "economia social e solidaria",
+    "sozial und solidarwirtschaft",
     "economie sociale solidaire",
+    "solidarische okonomie",
     "economie sociale",
     "economie solidaire",
     "social economy",
     "solidarity economy",
+    "economia social",
+    "economia solidaria",
+    "economia sociale",
+    "economia solidale",
+    "sozialwirtschaft",
+    "solidarwirtschaft",
 )
-_ESS = "ess"
 _ESS_WORDS = frozenset({"ess", "sse"})
-"""The two acronyms, French and English: each query for one finds the other."""
+"""The acronyms: ESS in French, Spanish, Italian and Portuguese, SSE in English: each query for
+one finds the other."""
+_ESS_RE = re.compile(r"\b(?:" + "|".join(_ESS_PHRASES) + r")\b")
 _WORD = re.compile(r"[^\W_]+")
 _DOTTED = re.compile(r"(?<!\w)[^\W\d_](?:\.[^\W\d_])+\.?(?!\w)")
 
 
 class Matched(NamedTuple):
-    """What made a sheet match: the field, its language, the text that matched, and a note on
-    how the query was read (an acronym's expansion: `PAT → projet alimentaire territorial`)."""
+    """What a sheet holds of the query: the field, its language (the language the query was read
+    in there), the text, and a note on how the query was read (an acronym's expansion: `PAT →
+    projet alimentaire territorial`; a word found in another form; words not in the kit)."""
 
     field: Field
     lang: str | None
@@ -145,16 +168,18 @@ class Matched(NamedTuple):
 
 
 class Match(NamedTuple):
-    """One search result: the sheet, its score (0-100, higher first), its tier, and why it matched.
-
-    `highlights` maps `title_fr` and `title_en` to the character spans of their matching words.
-    """
+    """One search result: the sheet, its score (0-100, higher first), its tier, the best of what
+    it holds of the query (`matched`), all of it, best first (`matches`), and the character
+    spans of the matching words of `title_fr` and `title_en` (`highlights`)."""
 
     sheet: Sheet
     score: float
     tier: Tier
     matched: Matched
     highlights: dict[str, tuple[tuple[int, int], ...]]
+    matches: tuple[Matched, ...] = ()
+    not_in_kit: tuple[str, ...] = ()
+    """Words of the query that nothing in the catalogue answers: they were left out."""
 
 
 class QueryError(ValueError):
@@ -170,6 +195,193 @@ class QueryTooLong(QueryError):
     """The query is longer than any search needs."""
 
 
+# ----------------------------------------------------------------------------- the analyzer
+
+
+def merge_ess(folded: str) -> str:
+    """Folded text with each way of writing ESS out as the word `ess`."""
+    return _ESS_RE.sub("ess", folded) if "econom" in folded or "solidar" in folded else folded
+
+
+def terms_of(text: str) -> list[str]:
+    """The words of a text that are searched: folded, ESS as one word, no stop words, no lone
+    letters (a lone digit stays)."""
+    stop = stop_words()
+    return [
+        word
+        for word in merge_ess(fold(text)).split()
+        if word not in stop and (len(word) > 1 or word.isdigit())
+    ]
+
+
+# ----------------------------------------------------------------------------- the index
+
+
+def _item_tuple(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else value
+
+
+class FieldIndex:
+    """One field of every sheet: its distinct values (a tuple of items each: one title, or a
+    list of keywords), which value each sheet holds, which sheets hold each value, and each
+    value's length in searched words. Sheets often share a value (the same keywords): each
+    distinct value is read once."""
+
+    def __init__(self, values: list[tuple[str, ...]]) -> None:
+        self.values = list(dict.fromkeys(values))
+        ids = dict(zip(self.values, range(len(self.values)), strict=True))
+        self.of_sheet = array("I", map(ids.__getitem__, values))
+        self.first = array("I", [0]) * len(self.values)
+        self.more: dict[int, list[int]] = {}
+        seen = bytearray(len(self.values))
+        for position, value in enumerate(self.of_sheet):
+            if seen[value]:
+                self.more.setdefault(value, []).append(position)
+            else:
+                seen[value] = 1
+                self.first[value] = position
+        self.lengths = array("I", [0]) * len(self.values)
+
+    def holders(self, value: int) -> Iterator[int]:
+        """The positions of the sheets that hold a value."""
+        yield self.first[value]
+        yield from self.more.get(value, ())
+
+
+# A posting packs where a word stands and how often: its field, the value of that field, the item
+# of the value (which keyword), and the times the item holds the word (at most 255: BM25 has
+# long stopped counting them by then).
+_PART_BITS, _VALUE_BITS, _COUNT_BITS = 24, 24, 8
+_MOST_PARTS, _MOST_VALUES = 1 << _PART_BITS, 1 << _VALUE_BITS
+
+
+def _posting(field: int, value: int, part: int, count: int) -> int:
+    return ((((field << _VALUE_BITS) | value) << _PART_BITS | part) << _COUNT_BITS) | min(
+        count, 255
+    )
+
+
+def _unpack(posting: int) -> tuple[int, int, int, int]:
+    """(field, value, part, count) of a posting."""
+    count = posting & 0xFF
+    posting >>= _COUNT_BITS
+    part = posting & (_MOST_PARTS - 1)
+    posting >>= _PART_BITS
+    return posting >> _VALUE_BITS, posting & (_MOST_VALUES - 1), part, count
+
+
+class Index:
+    """The inverted index of some sheets and the glossary entries that lead to them: each
+    searched word -> its postings (field, value, item, count), built once for a catalogue."""
+
+    def __init__(self, sheets: Sequence[Sheet], glossary: Sequence[GlossaryEntry] = ()) -> None:
+        self.sheets = tuple(sheets)
+        self.glossary = tuple(glossary)
+        self.entries: dict[int, list[GlossaryEntry]] = {}
+        """The glossary entries that lead to each sheet number, in the glossary's order."""
+        for entry in glossary:
+            for number in dict.fromkeys(entry.sheets):
+                self.entries.setdefault(number, []).append(entry)
+        self.postings: dict[str, array[int]] = {}
+        self.fields = [FieldIndex(self._values(spec)) for spec in FIELDS]
+        for at, field in enumerate(self.fields):
+            self._add(at, field)
+
+    def _values(self, spec: FieldSpec) -> list[tuple[str, ...]]:
+        """Each sheet's items in a field, in the order of the sheets."""
+        if spec.kind is Field.GLOSSARY:
+            english = spec.lang == "en"
+            by_number = {
+                number: tuple((e.en or "") if english else e.fr for e in entries)
+                for number, entries in self.entries.items()
+            }
+            return [by_number.get(sheet.number, ()) for sheet in self.sheets]
+        return list(map(_item_tuple, map(attrgetter(spec.source), self.sheets)))
+
+    def _add(self, at: int, field: FieldIndex) -> None:
+        """The postings and lengths of one field's distinct values."""
+        if len(field.values) >= _MOST_VALUES:
+            raise ValueError("too many distinct values in one field to index")
+        postings = self.postings
+        for value, items in enumerate(field.values):
+            length = 0
+            if len(items) >= _MOST_PARTS:
+                raise ValueError("too many items in one field of a sheet to index")
+            for part, text in enumerate(items):
+                found = terms_of(text)
+                length += len(found)
+                counts = Counter(found) if len(set(found)) < len(found) else dict.fromkeys(found, 1)
+                for word, count in counts.items():
+                    posting = _posting(at, value, part, count)
+                    listed = postings.get(word)
+                    if listed is None:
+                        postings[word] = array("Q", [posting])
+                    else:
+                        listed.append(posting)
+            field.lengths[value] = length
+
+    @cached_property
+    def vocabulary(self) -> list[str]:
+        """The index's words, sorted: where prefixes and typos are looked for."""
+        return sorted(self.postings)
+
+    def starting(self, prefix: str) -> Iterator[str]:
+        """The index's words that start with `prefix`, in order."""
+        vocabulary = self.vocabulary
+        for at in range(bisect_left(vocabulary, prefix), len(vocabulary)):
+            if not vocabulary[at].startswith(prefix):
+                return
+            yield vocabulary[at]
+
+    @cached_property
+    def entry_parts(self) -> dict[int, dict[GlossaryEntry, int]]:
+        """Where each glossary entry stands among those that lead to a sheet number."""
+        return {
+            number: {entry: part for part, entry in reversed(list(enumerate(entries)))}
+            for number, entries in self.entries.items()
+        }
+
+    @cached_property
+    def acronyms(self) -> frozenset[str]:
+        """The glossary's terms, folded."""
+        return frozenset(" ".join(words(entry.term)) for entry in self.glossary)
+
+    @cached_property
+    def positions(self) -> dict[int, list[int]]:
+        """Where each sheet number stands in the searched sequence."""
+        found: dict[int, list[int]] = {}
+        for position, sheet in enumerate(self.sheets):
+            found.setdefault(sheet.number, []).append(position)
+        return found
+
+    def text(self, at: int, value: int, part: int) -> str:
+        """The text of one item of a field's value."""
+        return self.fields[at].values[value][part]
+
+    def holds(self, sheets: Sequence[Sheet], glossary: Sequence[GlossaryEntry]) -> bool:
+        """Whether this is the index of these very sheets and glossary."""
+        return (
+            len(sheets) == len(self.sheets)
+            and all(map(lambda a, b: a is b, sheets, self.sheets))
+            and tuple(glossary) == self.glossary
+        )
+
+
+_last_index: Index | None = None
+
+
+def index_for(sheets: Sequence[Sheet], glossary: Sequence[GlossaryEntry] = ()) -> Index:
+    """The index of these sheets and glossary, built once for them (a command that finds
+    nothing searches again for suggestions)."""
+    global _last_index
+    cached = _last_index
+    if cached is None or not cached.holds(sheets, glossary):
+        cached = _last_index = Index(sheets, glossary)
+    return cached
+
+
 # ----------------------------------------------------------------------------- 1. parse
 
 
@@ -178,14 +390,24 @@ class Term(NamedTuple):
 
     word: str
     """The folded word (`velo`); `ess` for any way of writing ESS out."""
+    typed: str
+    """The word as the query gives it, for messages."""
     entries: tuple[GlossaryEntry, ...] = ()
     """The glossary entries this word is the acronym of."""
+    asked: bool = False
+    """A word the way the query asks calls for (`definition` for `qu'est-ce que`): it adds to a
+    score, but anchors no sheet and is no part of the query."""
 
     @property
     def exact_only(self) -> bool:
-        """No longer word and no typo answers an acronym, a number or a word of three letters or
-        fewer (a short word may still answer through its stem; an acronym or a number never)."""
-        return bool(self.entries) or len(self.word) < SHORTEST_FUZZY or self.word.isdigit()
+        """No longer word and no typo answers an acronym, a number, ESS or a word of three
+        letters or fewer (a short word may still answer through its stem)."""
+        return (
+            bool(self.entries)
+            or len(self.word) < SHORTEST_FUZZY
+            or self.word.isdigit()
+            or self.word in _ESS_WORDS
+        )
 
 
 class Query(NamedTuple):
@@ -197,14 +419,6 @@ class Query(NamedTuple):
     loose: bool = False
 
 
-def _merge_ess(folded: str) -> str:
-    """Folded text with each way of writing ESS out as the word `ess`."""
-    padded = f" {' '.join(folded.split())} "
-    for phrase in _ESS_PHRASES:
-        padded = padded.replace(f" {phrase} ", f" {_ESS} ")
-    return padded.strip()
-
-
 def _acronyms(
     typed_words: Sequence[str], glossary: Sequence[GlossaryEntry]
 ) -> dict[str, tuple[GlossaryEntry, ...]]:
@@ -212,21 +426,20 @@ def _acronyms(
     (`ESS France`) when its words stand together in the query (an entry that asks for its
     capitals is found only when typed with them)."""
     by_term: dict[str, list[GlossaryEntry]] = {}
-    for folded, entry in zip(fold_lines([entry.term for entry in glossary]), glossary, strict=True):
-        by_term.setdefault(folded, []).append(entry)
-    sizes = {len(_WORD.findall(entry.term)) for entry in glossary} | {1}
+    for entry in glossary:
+        by_term.setdefault(" ".join(words(entry.term)), []).append(entry)
+    sizes = {len(term.split()) for term in by_term} | {1}
     found: dict[str, tuple[GlossaryEntry, ...]] = {}
-    for size in sizes:
+    for size in sorted(sizes):
         for start in range(len(typed_words) - size + 1):
             typed = " ".join(typed_words[start : start + size])
-            folded = " ".join(words(typed))
             entries = tuple(
                 entry
-                for entry in by_term.get(folded, ())
+                for entry in by_term.get(" ".join(words(typed)), ())
                 if not entry.case_sensitive or typed == entry.term
             )
             if entries:
-                found[folded] = entries
+                found[" ".join(words(typed))] = entries
     return found
 
 
@@ -235,9 +448,43 @@ def _join_acronyms(phrase: str, acronyms: dict[str, tuple[GlossaryEntry, ...]]) 
     `essfrance`), longest first, so that it is one term, found through its glossary entry."""
     padded = f" {phrase} "
     for several in sorted((a for a in acronyms if " " in a), key=len, reverse=True):
-        while f" {several} " in padded:
-            padded = padded.replace(f" {several} ", f" {several.replace(' ', '')} ")
+        padded = padded.replace(f" {several} ", f" {several.replace(' ', '')} ")
     return padded.strip()
+
+
+ASKED = {
+    "definition": (
+        "qu est ce que", "qu est ce qu", "c est quoi", "what is", "what are", "que es",
+        "que son", "cos e", "che cos e", "o que e", "o que sao", "was ist", "was sind",
+    ),
+    "arguments": ("pourquoi", "why", "por que", "perche", "warum", "para que"),
+}  # fmt: skip
+"""The words a way of asking calls for: a question of what something is asks for a
+definition, one of why, for the arguments."""
+
+
+def _asked(folded: str) -> list[str]:
+    """The words the query's way of asking calls for."""
+    padded = f" {folded} "
+    return [word for word, asks in ASKED.items() if any(f" {a} " in padded for a in asks)]
+
+
+@cache
+def _spelled(entry: GlossaryEntry) -> tuple[str, ...]:
+    """An entry's expansions as folded words, when they are two words or more (or ESS)."""
+    spelled = (" ".join(merge_ess(fold(name)).split()) for name in (entry.fr, entry.en) if name)
+    return tuple(name for name in spelled if " " in name or name in _ESS_WORDS)
+
+
+def _spelled_out(folded: str, glossary: Sequence[GlossaryEntry]) -> dict[str, list[GlossaryEntry]]:
+    """The acronyms whose expansion the query writes out (`société coopérative d'intérêt
+    collectif` is SCIC), folded, with their entries."""
+    padded = f" {folded} "
+    found: dict[str, list[GlossaryEntry]] = {}
+    for entry in glossary:
+        if any(f" {name} " in padded for name in _spelled(entry)):
+            found.setdefault("".join(words(entry.term)), []).append(entry)
+    return found
 
 
 def parse(text: str, glossary: Sequence[GlossaryEntry] = (), *, loose: bool = False) -> Query:
@@ -255,65 +502,47 @@ def parse(text: str, glossary: Sequence[GlossaryEntry] = (), *, loose: bool = Fa
             f"the query has {len(typed_words)} words: give at most {MAX_QUERY_WORDS}"
         )
     acronyms = _acronyms(typed_words, glossary)
-    folded = _join_acronyms(" ".join(_merge_ess(fold(text)).split()), acronyms)
+    folded = _join_acronyms(" ".join(merge_ess(fold(text)).split()), acronyms)
     acronyms |= {several.replace(" ", ""): entries for several, entries in acronyms.items()}
     phrase = tuple(w for w in folded.split() if len(w) > 1 or w.isdigit())
+    typed_as = {" ".join(words(w)): w for w in typed_words}
     stop = stop_words()
     terms: dict[str, Term] = {}
+    spelled = _spelled_out(folded, glossary)
+    for word, entries in spelled.items():
+        acronyms.setdefault(word, tuple(entries))
     for word in phrase:
         if word in acronyms:
-            terms.setdefault(word, Term(word, acronyms[word]))
+            terms.setdefault(word, Term(word, acronyms[word][0].term, acronyms[word]))
         elif word not in stop:
-            terms.setdefault(word, Term(word))
+            terms.setdefault(word, Term(word, typed_as.get(word, word)))
+    for word, entries in spelled.items():
+        terms.setdefault(word, Term(word, entries[0].term, tuple(entries)))
     if not terms:
         raise EmptyQuery(
             "the query has only common words (such as 'de', 'the') or lone letters: "
             "give a word of a title, a subject or a sheet number"
         )
+    for word in _asked(folded):
+        terms.setdefault(word, Term(word, word, asked=True))
     return Query(text, tuple(terms.values()), phrase, loose)
 
 
-# ----------------------------------------------------------------------------- 2. gather
-
-Words = dict[str, int]
-"""Words of the sheets that answer a query term, each with how well it does."""
-Answers = dict[str, Words]
-"""A term's answers in each language's part of the index."""
-
-
-class Hit(NamedTuple):
-    """A place that holds a word answering a query term: the sheet's position in the searched
-    sequence, the field's position in `_FIELDS`, which keyword or glossary entry of the field
-    (0 for a title or a summary); the term's position in the query, and how well the word answers
-    it. Hits sort by sheet."""
-
-    sheet: int
-    field: int
-    part: int
-    term: int
-    quality: int
-
-
-Place = tuple[int, int, int, int, str]
-"""Where a word of the index stands: its position in the text, the sheet, field and item (as in
-a Hit), and the word."""
+# ----------------------------------------------------------------------------- 2. look up
 
 
 class Reader:
-    """How the words of the sheets answer one query term.
+    """How the words of the index answer one query term, in each field's language.
 
-    A word answers when it is the term (or, for ESS, SSE); for a term that is not an acronym or a
-    number, when it has the same Snowball stem in its language; for a term of four letters or
-    more, when it starts with the term (`mobil` -> `mobilite`), or is one of its typos. Every
-    word that answers starts with `prefix` (the term and its stems' common beginning: Snowball
-    changes only endings) or is a typo, which is how the index finds them.
-    """
+    A word answers when it is the term (or, for ESS, SSE); for a term that is not an acronym or
+    a number, when it has the same Snowball stem in the field's language; for a term of four
+    letters or more, when it starts with the term (`mobil` -> `mobilite`), or is one of its
+    typos. Every word that answers starts with `prefix` (the term and its stems' common
+    beginning: Snowball changes only endings) or is a typo."""
 
     def __init__(self, term: Term) -> None:
         self.term = term
         self.typos: frozenset[str] = frozenset()
-        """The words of the sheets that the term is a typo of (read only when nothing else
-        answers it)."""
 
     @cached_property
     def prefix(self) -> str:
@@ -333,191 +562,30 @@ class Reader:
         if term.entries or term.word.isdigit():
             return None  # `REP` must not find `repas`, which stems alike
         if word.startswith(self.prefix):
-            if stem(word, lang) == stem(term.word, lang):
+            if stem(word, lang) == stem(term.word, lang) and _inflected(word, term.word):
                 return SAME_STEM
             if not term.exact_only and word.startswith(term.word):
                 return LONGER_WORD
         return TYPO if word in self.typos else None
 
-    @property
-    def beginnings(self) -> list[str]:
-        """What the words that answer start with: the prefix (for ESS, its forms), the typos."""
+    def candidates(self, index: Index) -> Iterator[str]:
+        """The index's words that may answer the term, a typo aside."""
         if self.term.word in _ESS_WORDS:
-            return list(_ESS_WORDS)
-        return _shortest([self.prefix, *self.typos])
+            yield from sorted(_ESS_WORDS)
+        else:
+            yield from index.starting(self.prefix)
 
 
-def _segments(sheet: Sheet, entries: Sequence[GlossaryEntry]) -> tuple[tuple[str, ...], ...]:
-    """The texts of each field of a sheet, in the order of `_FIELDS` (lists item by item); a
-    glossary entry gives its French expansion to the French field, its English one (if any) to
-    the English field (the acronym itself is found by `parse`, which knows whether its capitals
-    matter)."""
-    return (
-        (sheet.title_fr,) if sheet.title_fr else (),
-        sheet.keywords_fr,
-        tuple(entry.fr for entry in entries),
-        (sheet.summary_fr,) if sheet.summary_fr else (),
-        (sheet.title_en,),
-        sheet.keywords_en,
-        tuple(entry.en or "" for entry in entries),
-    )
+INFLECTION = 3
+"""Most letters in which two words sharing a stem may differ after their common beginning:
+Snowball stems derived words alike (`municipale`, `municipalisme`; `procuration` and
+`procurement` in English), and only an inflection (`cantines`, `mobilités`) says the same."""
 
 
-class Index:
-    """The sheets' searchable text, folded once.
-
-    One line a sheet; on it, the fields of `_FIELDS` separated by tabs, and the items of a list
-    (keywords, glossary entries) by vertical tabs. The words that start with a given beginning
-    are found with one scan of the whole text at C speed, and a place tells its sheet, field
-    and item.
-    """
-
-    def __init__(self, sheets: Sequence[Sheet], glossary: Sequence[GlossaryEntry] = ()) -> None:
-        self.sheets = tuple(sheets)
-        self.glossary = tuple(glossary)
-        self.entries: dict[int, list[GlossaryEntry]] = {}
-        """The glossary entries that lead to each sheet number."""
-        for entry in glossary:
-            for number in dict.fromkeys(entry.sheets):
-                self.entries.setdefault(number, []).append(entry)
-        self.text = self._folded_text()
-        self.line_starts = [0, *(end.end() for end in re.finditer(_SHEET_SEPARATOR, self.text))]
-        self._found: dict[str, list[Place]] = {}
-        self._spellings: dict[str, list[str]] = {}
-
-    def segments(self, sheet: Sheet) -> tuple[tuple[str, ...], ...]:
-        """The texts of each field of a sheet, in the order of `_FIELDS`."""
-        return _segments(sheet, self.entries.get(sheet.number, ()))
-
-    @cached_property
-    def positions(self) -> dict[int, list[int]]:
-        """Where each sheet number stands in the searched sequence."""
-        found: dict[int, list[int]] = {}
-        for position, sheet in enumerate(self.sheets):
-            found.setdefault(sheet.number, []).append(position)
-        return found
-
-    def spellings(self, first: str) -> list[str]:
-        """The distinct words of the text that start with `first` and that a typo may stand for
-        (a typo keeps its word's first letter): found once for each letter, with one scan of
-        the text for a word's start, which the regex engine does at C speed, without a list of
-        every word of the text."""
-        found = self._spellings.get(first)
-        if found is None:
-            text = self.text
-            starting = f"[ {SEPARATORS}]({re.escape(first)}{_REST_OF_WORD})"
-            words = set(re.findall(starting, text))
-            if text.startswith(first):  # the first word of the text has nothing before it
-                words.add(text.split(maxsplit=1)[0])
-            found = self._spellings[first] = _spellable(words)
-        return found
-
-    def holds(self, sheets: Sequence[Sheet], glossary: Sequence[GlossaryEntry]) -> bool:
-        """Whether this is the index of these very sheets and glossary."""
-        return (
-            len(sheets) == len(self.sheets)
-            and all(map(operator.is_, sheets, self.sheets))
-            and tuple(glossary) == self.glossary
-        )
-
-    def words_from(self, beginnings: Sequence[str]) -> Iterator[Place]:
-        """Every whole word of the text that starts with one of `beginnings`, and where it
-        stands, in the order of the text."""
-        found = [self._words_from(start) for start in dict.fromkeys(beginnings)]
-        if len(found) == 1:
-            yield from found[0]
-            return
-        last = -1
-        for place in heapq.merge(*found):
-            if place[0] != last:  # not found already (through a beginning that starts another)
-                last = place[0]
-                yield place
-
-    def _words_from(self, start: str) -> list[Place]:
-        """The places of the words that start with `start`, found once for the index (a search
-        that finds nothing looks again, loosely, for suggestions): one scan of the text for the
-        literal, which the regex engine does fast, each match then checked for a word's start
-        (a look-behind would make it try every position)."""
-        cached = self._found.get(start)
-        if cached is not None:
-            return cached
-        text = self.text
-        places = []
-        for found in re.finditer(re.escape(start) + _REST_OF_WORD, text):
-            position = found.start()
-            if position and text[position - 1] not in _BOUNDARIES:
-                continue  # inside a word
-            line = bisect_right(self.line_starts, position) - 1
-            line_start = self.line_starts[line]
-            field_at = text.count(_FIELD_SEPARATOR, line_start, position)
-            part = 0
-            if _FIELDS[field_at][0] in _LISTS:
-                field_start = text.rfind(_FIELD_SEPARATOR, line_start, position) + 1
-                part = text.count(_KEYWORD_SEPARATOR, field_start or line_start, position)
-            places.append((position, line, field_at, part, found.group()))
-        self._found[start] = places
-        return places
-
-    def _folded_text(self) -> str:
-        """The sheets' text, folded, a line a sheet; made ten thousand sheets at a time, so that
-        the text of a whole large catalogue is never held twice over while it is folded."""
-        chunks = []
-        for start in range(0, len(self.sheets), _CHUNK):
-            sheets = self.sheets[start : start + _CHUNK]
-            chunks.append(fold_keeping_separators(self._lines(sheets) or self._clean_lines(sheets)))
-        return _SHEET_SEPARATOR.join(chunks)
-
-    def _lines(self, sheets: Sequence[Sheet]) -> str | None:
-        """The text of some sheets, a line a sheet, or None when a text holds a separator and
-        would shift what follows it: then the lines hold more separators than their fields and
-        items make. (Spelled out: it runs for every sheet.)"""
-        glue = _KEYWORD_SEPARATOR.join
-        french = {n: glue(e.fr for e in entries) for n, entries in self.entries.items()}
-        english = {n: glue(e.en or "" for e in entries) for n, entries in self.entries.items()}
-        text = _SHEET_SEPARATOR.join(
-            [
-                f"{s.title_fr or ''}\t{glue(s.keywords_fr)}\t{french.get(s.number, '')}"
-                f"\t{s.summary_fr.replace(_SHEET_SEPARATOR, ' ') if s.summary_fr else ''}"
-                f"\t{s.title_en}\t{glue(s.keywords_en)}\t{english.get(s.number, '')}"
-                for s in sheets
-            ]
-        )
-        keywords = [
-            *map(attrgetter("keywords_fr"), sheets),
-            *map(attrgetter("keywords_en"), sheets),
-        ]
-        more_entries = {number: len(entries) - 1 for number, entries in self.entries.items()}
-        items = sum(map(len, keywords)) - sum(map(bool, keywords))
-        items += (
-            2 * sum(more_entries.get(sheet.number, 0) for sheet in sheets) if more_entries else 0
-        )
-        expected = {
-            _SHEET_SEPARATOR: max(0, len(sheets) - 1),
-            _FIELD_SEPARATOR: (len(_FIELDS) - 1) * len(sheets),
-            _KEYWORD_SEPARATOR: items,
-        }
-        return text if all(text.count(m) == n for m, n in expected.items()) else None
-
-    def _clean_lines(self, sheets: Sequence[Sheet]) -> str:
-        """The same text as `_lines`, with separators inside texts read as spaces."""
-        return _SHEET_SEPARATOR.join(
-            _FIELD_SEPARATOR.join(
-                _KEYWORD_SEPARATOR.join(map(_clean, texts)) for texts in self.segments(sheet)
-            )
-            for sheet in sheets
-        )
-
-
-_CHUNK = 10_000
-_UNSEEN = -1
-_BOUNDARIES = frozenset(" " + SEPARATORS)
-_REST_OF_WORD = "[^ \t\n\v]*"
-_LISTS = (Field.KEYWORDS, Field.GLOSSARY)
-_AS_SPACES = str.maketrans(dict.fromkeys(SEPARATORS, " "))
-
-
-def _clean(text: str) -> str:
-    return text.translate(_AS_SPACES)
+def _inflected(word: str, other: str) -> bool:
+    """Whether two words of the same stem differ only as forms of one word do."""
+    start = len(commonprefix([word, other]))
+    return max(len(word), len(other)) - start <= INFLECTION
 
 
 def typos(word: str, vocabulary: Sequence[str], loose: bool) -> frozenset[str]:
@@ -540,113 +608,112 @@ def typos(word: str, vocabulary: Sequence[str], loose: bool) -> frozenset[str]:
     )
 
 
-def _spellable(words: Iterable[str]) -> list[str]:
-    """The words a typo may stand for: no numbers, none shorter than three letters."""
-    return [w for w in set(words) if len(w) >= SHORTEST_FUZZY - 1 and not w.isdigit()]
-
-
-def _shortest(starts: Iterable[str]) -> list[str]:
-    """The starts that no other start begins (a word that starts with `mobilit` starts with
-    `mobil`), so that each word is found by one of them only, and the text scanned no more
-    often than needed."""
-    kept: list[str] = []
-    for start in sorted(set(starts), key=len):
-        if not any(start.startswith(shorter) for shorter in kept):
-            kept.append(start)
-    return kept
-
-
-def _places(index: Index, reader: Reader, term: int) -> tuple[list[Hit], Answers]:
-    """The places of the sheets that hold a word answering a term, found through the index, and
-    the words that answer it."""
-    hits: list[Hit] = []
-    answers: Answers = {lang: {} for lang in LANGUAGES}
-    verdicts: dict[tuple[str, str], int | None] = {}
-    for _, sheet, field_at, part, word in index.words_from(reader.beginnings):
-        lang = _FIELD_LANGS[field_at]
-        quality = verdicts.get((word, lang), _UNSEEN)
-        if quality == _UNSEEN:
-            quality = verdicts[word, lang] = reader.quality(word, lang)
-            if quality is not None:
-                answers[lang][word] = quality
-        if quality is not None:
-            hits.append(Hit(sheet, field_at, part, term, quality))
-    return hits, answers
-
-
-def _places_every_sheet(index: Index, reader: Reader, term: int) -> tuple[list[Hit], Answers]:
-    """The same as `_places`, found by reading every text of every sheet: the plain version
-    that the index must agree with."""
-    hits: list[Hit] = []
-    answers: Answers = {lang: {} for lang in LANGUAGES}
-    for position, sheet in enumerate(index.sheets):
-        for field_at, texts in enumerate(index.segments(sheet)):
-            lang = _FIELDS[field_at][1]
-            for part, text in enumerate(texts):
-                for word in fold(text).split():
-                    quality = reader.quality(word, lang)
-                    if quality is not None:
-                        hits.append(Hit(position, field_at, part, term, quality))
-                        answers[lang][word] = quality
-    return hits, answers
-
-
-def _vocabulary(index: Index, first: str, every_sheet: bool) -> list[str]:
-    """The words of the sheets that a typo of a word starting with `first` may stand for (all of
-    them, when reading every sheet)."""
-    if not every_sheet:
-        return index.spellings(first)
-    words: set[str] = set()
-    for sheet in index.sheets:
-        for texts in index.segments(sheet):
-            for text in texts:
-                words.update(fold(text).split())
-    return _spellable(words)
-
-
-def gather(
-    index: Index, query: Query, *, every_sheet: bool = False
-) -> tuple[list[Hit], list[Answers]]:
-    """Stage 2: every place of the sheets holding a word that answers a term of the query, and
-    those words. A term that nothing answers is read as a typo (every term, when loose); an
-    acronym answers itself in the glossary field of the sheets its entries lead to.
-    `every_sheet` reads every sheet instead of the index (the same places, slower: for tests)."""
-    places = _places_every_sheet if every_sheet else _places
-    readers = [Reader(term) for term in query.terms]
-    found = [places(index, reader, term) for term, reader in enumerate(readers)]
-    misspelt = [
-        i
-        for i, (reader, (hits, _)) in enumerate(zip(readers, found, strict=True))
-        if not reader.term.exact_only and (query.loose or not hits)
+def _spellable(index: Index, first: str) -> list[str]:
+    """The index's words that a typo of a word starting with `first` may stand for: those that
+    start with the same letter, three letters or more, no numbers and no acronyms (`etat` is
+    not a typo of `ESAT`)."""
+    acronyms = index.acronyms
+    return [
+        w
+        for w in index.starting(first)
+        if len(w) >= SHORTEST_FUZZY - 1 and not w.isdigit() and w not in acronyms
     ]
-    for i in misspelt:
-        word = readers[i].term.word
-        readers[i].typos = typos(word, _vocabulary(index, word[0], every_sheet), query.loose)
-        found[i] = places(index, readers[i], i)
-    hits = [hit for term_hits, _ in found for hit in term_hits]
-    answers = [term_answers for _, term_answers in found]
-    for position, (term, term_answers) in enumerate(zip(query.terms, answers, strict=True)):
+
+
+# ----------------------------------------------------------------------------- 3. gather
+
+Item = tuple[int, int, int]
+"""One item of a field's value: the field's position in FIELDS, the value, the item."""
+
+
+class Evidence:
+    """What the index holds of the query, value by value (a value read once however many sheets
+    hold it): per term, the summed and best quality of its words in each field value; per item,
+    the best quality of each term in it; and the words that answered each term."""
+
+    def __init__(self, query: Query) -> None:
+        self.query = query
+        self.readers = [Reader(term) for term in query.terms]
+        self.values: list[dict[tuple[int, int], list[float]]] = [{} for _ in query.terms]
+        """Per term, per (field, value): its words' qualities times their counts, summed; the
+        best quality; the best quality of a whole word (the term, a stem or a typo: not a
+        longer word it only starts)."""
+        self.items: dict[Item, dict[int, int]] = {}
+        self.answers: list[dict[str, dict[str, int]]] = [{} for _ in query.terms]
+        """Per term, per language, the words that answer it and how well."""
+
+    def add(self, index: Index, position: int, answering: Iterable[str]) -> bool:
+        """Gather the postings of the words that may answer one term; whether any did."""
+        reader = self.readers[position]
+        found = self.values[position]
+        answers = self.answers[position]
+        for word in answering:
+            verdicts: dict[str, int | None] = {}
+            for posting in index.postings.get(word, ()):
+                at, value, part, count = _unpack(posting)
+                lang = FIELDS[at].lang
+                if lang not in verdicts:
+                    verdicts[lang] = quality = reader.quality(word, lang)
+                    if quality is not None:
+                        answers.setdefault(lang, {})[word] = quality
+                quality = verdicts[lang]
+                if quality is None:
+                    continue
+                tally = found.setdefault((at, value), [0.0, 0, 0])
+                tally[0] += quality * count
+                tally[1] = max(tally[1], quality)
+                if quality != LONGER_WORD:
+                    tally[2] = max(tally[2], quality)
+                held = self.items.setdefault((at, value, part), {})
+                held[position] = max(held.get(position, 0), quality)
+        return bool(found)
+
+    def add_acronym(self, index: Index, position: int) -> None:
+        """An acronym answers itself in the glossary field of the sheets its entries lead to."""
+        term = self.query.terms[position]
+        at = next(i for i, spec in enumerate(FIELDS) if spec.kind is Field.GLOSSARY)
+        field = index.fields[at]
+        self.answers[position].setdefault("fr", {})[term.word] = EXACT
+        for entry in term.entries:
+            for number in dict.fromkeys(entry.sheets):
+                part = index.entry_parts.get(number, {}).get(entry)
+                if part is None:
+                    continue
+                for sheet in index.positions.get(number, ()):
+                    value = field.of_sheet[sheet]
+                    tally = self.values[position].setdefault((at, value), [0.0, 0, 0])
+                    tally[0] += EXACT
+                    tally[1] = tally[2] = EXACT
+                    self.items.setdefault((at, value, part), {})[position] = EXACT
+
+
+def gather(index: Index, query: Query) -> Evidence:
+    """Stage 2 and 3: every field value holding a word that answers a term of the query. A term
+    that nothing answers is read as a typo (every term, when loose); an acronym answers itself in
+    the glossary field of the sheets its entries lead to."""
+    evidence = Evidence(query)
+    for position, reader in enumerate(evidence.readers):
+        term = reader.term
+        found = evidence.add(index, position, reader.candidates(index))
+        if not term.exact_only and (query.loose or not found):
+            reader.typos = typos(term.word, _spellable(index, term.word[0]), query.loose)
+            evidence.add(index, position, sorted(reader.typos))
         if term.entries:
-            term_answers["fr"][term.word] = EXACT
-            hits.extend(_acronym_hits(index, term, position))
-    return hits, answers
+            evidence.add_acronym(index, position)
+    return evidence
 
 
-def _acronym_hits(index: Index, term: Term, position: int) -> Iterator[Hit]:
-    """The glossary field of the sheets an acronym leads to."""
-    glossary_field = _FIELDS.index((Field.GLOSSARY, "fr"))
-    for entry in term.entries:
-        for number in dict.fromkeys(entry.sheets):
-            part = index.entries[number].index(entry)
-            for at in index.positions.get(number, ()):
-                yield Hit(at, glossary_field, part, position, EXACT)
+# ----------------------------------------------------------------------------- 4. score
 
+STRONG, IN_TITLE, NEAR, SUBJECT, MENTIONED = 1, 2, 4, 8, 16
+"""What a term's words are in a sheet: a whole word (the term, a stem, a typo) in its title,
+keywords or glossary entries; the same in its title; a whole item of its related words; its
+title, or a whole keyword or glossary entry (the sheet holds the term as a subject); a whole
+word anywhere in its French or English text, its summary included."""
 
-# ----------------------------------------------------------------------------- 3. score
-
-TYPICAL_LENGTH = {Field.TITLE: 70, Field.KEYWORDS: 600, Field.GLOSSARY: 150, Field.SUMMARY: 900}
-"""Characters a field of the kit's sheets holds, about: BM25's length normalisation weighs a
-field's length against it."""
+_LEADS = frozenset({Field.TITLE, Field.KEYWORDS, Field.GLOSSARY})
+"""The fields whose words say what a sheet is about (a summary mentions, related words are
+near)."""
 
 
 def _rarity(holders: int, total: int) -> float:
@@ -654,186 +721,283 @@ def _rarity(holders: int, total: int) -> float:
     return math.log(1 + (total - holders + 0.5) / (holders + 0.5))
 
 
-class Tally:
-    """What one field of a sheet holds of one term: its words' qualities, summed, and the best."""
+class Scores:
+    """Stage 4 and 5: for each sheet that holds a word of the query, its BM25F score by part of
+    the query, what anchors it, and its tier."""
 
-    __slots__ = ("best", "summed")
-
-    def __init__(self, quality: int) -> None:
-        self.summed = self.best = quality
-
-
-class Evidence:
-    """What one sheet holds of the query: per term and field, the summed and the best quality of
-    the words found; per item (a title, keyword, glossary entry or summary), the best quality of
-    each term in it."""
-
-    __slots__ = ("items", "sheet", "terms")
-
-    def __init__(self, sheet: int) -> None:
-        self.sheet = sheet
-        self.terms: dict[int, dict[int, Tally]] = {}
-        self.items: dict[tuple[int, int], dict[int, int]] = {}
-
-
-def _evidence(hits: Sequence[Hit]) -> Evidence:
-    """What one sheet's hits say."""
-    evidence = Evidence(hits[0].sheet)
-    for _, field_at, part, term, quality in hits:
-        fields = evidence.terms.setdefault(term, {})
-        tally = fields.get(field_at)
-        if tally is None:
-            fields[field_at] = Tally(quality)
-        else:
-            tally.summed += quality
-            tally.best = max(tally.best, quality)
-        item = evidence.items.setdefault((field_at, part), {})
-        if quality > item.get(term, 0):
-            item[term] = quality
-    return evidence
-
-
-def _by_sheet(hits: list[Hit]) -> list[tuple[int, int]]:
-    """The hits sorted by sheet, in place, and where each sheet's hits start and end."""
-    hits.sort()
-    bounds = []
-    start = 0
-    for end in range(1, len(hits) + 1):
-        if end == len(hits) or hits[end].sheet != hits[start].sheet:
-            bounds.append((start, end))
-            start = end
-    return bounds
-
-
-def _cover(evidence: Evidence, rarity: Sequence[float], weight: float) -> float:
-    """The share of the query's weight (the sum of its terms' rarities) a sheet holds: each term
-    by its rarity, as well as its best word answers it (less when it is found only in a
-    summary)."""
-    held = 0.0
-    for term, fields in evidence.terms.items():
-        held += rarity[term] * max(
-            tally.best / EXACT * _COVER_SHARE[at] for at, tally in fields.items()
+    def __init__(self, index: Index, evidence: Evidence) -> None:
+        self.index = index
+        self.evidence = evidence
+        terms = evidence.query.terms
+        self.freq: list[dict[int, float]] = [{} for _ in terms]
+        self.flags: list[dict[int, int]] = [{} for _ in terms]
+        for position in range(len(terms)):
+            self._spread(position)
+        self.known = [bool(freq) or term.asked for freq, term in zip(self.freq, terms, strict=True)]
+        self._lead_items()
+        total = len(index.sheets)
+        self.rarity = [_rarity(len(freq), total) for freq in self.freq]
+        self.common = [
+            not term.entries and len(freq) > max(COMMON_SHARE * total, COMMON_FLOOR)
+            for term, freq in zip(terms, self.freq, strict=True)
+        ]
+        unknown = sum(not known for known, term in zip(self.known, terms, strict=True))
+        specific = sum(
+            known and not common and not term.asked
+            for known, common, term in zip(self.known, self.common, terms, strict=True)
         )
-    return held / weight
+        self.outside = unknown >= max(1, specific)
+        """Whether the query holds as many words the kit does not know as specific words it
+        knows: its subject is then elsewhere, and the kit's words in it are incidental
+        (`destruction d'un nid de frelons asiatiques`)."""
+        self.parts = self._parts()
 
+    def _spread(self, position: int) -> None:
+        """One term's field values, their BM25F frequencies given to the sheets that hold them;
+        a whole word of a title anchors them (`_lead_items` looks at the other fields)."""
+        freq, flags = self.freq[position], self.flags[position]
+        for (at, value), (summed, _, whole) in self.evidence.values[position].items():
+            spec, field = FIELDS[at], self.index.fields[at]
+            effect = spec.length_effect
+            norm = 1 - effect + effect * field.lengths[value] / spec.typical
+            partial = spec.weight * summed / EXACT / norm
+            flag = MENTIONED if whole and spec.lang in ("fr", "en") else 0
+            if whole and spec.kind is Field.TITLE:
+                flag |= STRONG | IN_TITLE | SUBJECT
+            for sheet in field.holders(value):
+                freq[sheet] = freq.get(sheet, 0.0) + partial
+                if flag:
+                    flags[sheet] = flags.get(sheet, 0) | flag
 
-_COVER_SHARE = tuple(SUMMARY_COVER if kind is Field.SUMMARY else 1.0 for kind in _FIELD_KINDS)
+    def _lead_items(self) -> None:
+        """The keywords, glossary entries and related words that anchor their sheets: an item
+        holding a whole word of the query, in French or English; in another language, or among
+        the related words (`permis de construire`, near a subject), an item whose every word
+        answers the query. When the query holds words that are not in the kit, only such whole
+        items do: `permis de chasse` must not lead to `permis de conduire`. An acronym anchors
+        the sheets its glossary entries lead to."""
+        evidence = self.evidence
+        unknown = not all(self.known)
+        for (at, value, part), held in evidence.items.items():
+            spec = FIELDS[at]
+            if spec.kind in (Field.TITLE, Field.SUMMARY):
+                continue
+            terms = evidence.query.terms
+            named = [i for i, quality in held.items() if quality != LONGER_WORD]
+            if spec.kind is Field.GLOSSARY:
+                acronyms = [i for i in named if terms[i].entries]
+                self._flag(at, value, acronyms, STRONG | SUBJECT)
+            whole = self._whole(at, value, part, named)
+            if whole:
+                self._flag(at, value, named, NEAR if spec.kind is Field.RELATED else SUBJECT)
+            whole_only = spec.kind is Field.RELATED or spec.lang not in ("fr", "en") or unknown
+            if whole or not whole_only:
+                self._flag(at, value, named, NEAR if spec.kind is Field.RELATED else STRONG)
 
+    def _whole(self, at: int, value: int, part: int, named: Sequence[int]) -> bool:
+        """Whether every searched word of an item answers one of these terms."""
+        lang = FIELDS[at].lang
+        said = set(terms_of(self.index.text(at, value, part)))
+        answered = {
+            word
+            for position in named
+            for word, quality in self.evidence.answers[position].get(lang, {}).items()
+            if quality != LONGER_WORD
+        }
+        return bool(said) and said <= answered
 
-def _length(index: Index, sheet: Sheet, position: int) -> int:
-    """The characters of one field of a sheet (spelled out: it runs for every match)."""
-    kind = _FIELD_KINDS[position]
-    if kind is Field.TITLE:
-        return len((sheet.title_fr or "") if _FIELD_LANGS[position] == "fr" else sheet.title_en)
-    if kind is Field.KEYWORDS:
-        return sum(
-            map(len, sheet.keywords_fr if _FIELD_LANGS[position] == "fr" else sheet.keywords_en)
-        )
-    if kind is Field.SUMMARY:
-        return len(sheet.summary_fr or "")
-    return sum(map(len, index.segments(sheet)[position]))
+    def _flag(self, at: int, value: int, positions: Iterable[int], flag: int) -> None:
+        for position in positions:
+            flags = self.flags[position]
+            for sheet in self.index.fields[at].holders(value):
+                flags[sheet] = flags.get(sheet, 0) | flag
 
+    def _parts(self) -> list[list[int]]:
+        """The parts of the query: its words that are neither common nor unknown, those that
+        stand together in an item of the kit (`tiers lieu`) read as one part."""
+        terms = self.evidence.query.terms
+        specific = [
+            i
+            for i, known in enumerate(self.known)
+            if known and not self.common[i] and not terms[i].asked
+        ]
+        group = {i: i for i in specific}
 
-def _bm25f(index: Index, evidence: Evidence, rarity: Sequence[float]) -> float:
-    """BM25F: per term, its words' qualities summed in each field, each field weighted and its
-    length weighed against a typical one, saturated, times the term's rarity; plus the query's
-    words that stand together in one title, keyword or entry."""
-    sheet = index.sheets[evidence.sheet]
-    total = 0.0
-    for term, fields in evidence.terms.items():
-        frequency = 0.0
-        for position, tally in fields.items():
-            kind = _FIELD_KINDS[position]
-            effect = LENGTH_EFFECT[kind]
-            norm = 1 - effect + effect * _length(index, sheet, position) / TYPICAL_LENGTH[kind]
-            frequency += FIELD_WEIGHTS[kind] * tally.summed / EXACT / norm
-        total += rarity[term] * frequency * (SATURATION + 1) / (frequency + SATURATION)
-    if len(evidence.terms) < 2:
+        def root(i: int) -> int:
+            while group[i] != i:
+                i = group[i]
+            return i
+
+        for (at, _, _), held in self.evidence.items.items():
+            if FIELDS[at].kind is Field.SUMMARY:
+                continue
+            together = [i for i in held if i in group]
+            for other in together[1:]:
+                group[root(other)] = root(together[0])
+        parts: dict[int, list[int]] = {}
+        for i in specific:
+            parts.setdefault(root(i), []).append(i)
+        return list(parts.values())
+
+    def anchors(self, sheet: int, position: int) -> bool:
+        """Whether a term means something in a sheet: a whole word in its title, keywords or
+        glossary entries, unless the word is common (then only in its title), or a whole item
+        of its related words. A word found only in a summary, or only as the start of a longer
+        word, does not."""
+        flag = self.flags[position].get(sheet, 0)
+        if flag & NEAR:
+            return True
+        if self.evidence.query.terms[position].asked:
+            return False
+        return bool(flag & IN_TITLE) if self.common[position] else bool(flag & STRONG)
+
+    def results(self) -> list[int]:
+        """Stage 5: the sheets that some term of the query anchors, and, when there are some,
+        the sheets that hold one of its specific words anywhere in their French or English
+        text (a summary that names the subject), which rank below them as their scores do;
+        only the anchored sheets are suggestions."""
+        if self.outside:
+            return []
+        anchored = {
+            sheet
+            for position, flags in enumerate(self.flags)
+            for sheet in flags
+            if self.anchors(sheet, position)
+        }
+        if self.evidence.query.loose:  # a suggestion holds every part of the query
+            return sorted(s for s in anchored if all(self.holds(s, part) for part in self.parts))
+        if not anchored:
+            return []
+        mentioned = {
+            sheet
+            for part in self.parts
+            for position in part
+            for sheet, flag in self.flags[position].items()
+            if flag & MENTIONED
+        }
+        return sorted(anchored | mentioned)
+
+    def holds(self, sheet: int, part: Sequence[int]) -> bool:
+        """Whether every term of a part of the query anchors a sheet."""
+        return all(self.anchors(sheet, position) for position in part)
+
+    def bm25f(self, sheet: int, position: int) -> float:
+        """One term's BM25F score in a sheet: its saturated frequency times its rarity."""
+        frequency = self.freq[position].get(sheet, 0.0)
+        saturated = frequency * (SATURATION + 1) / (frequency + SATURATION)
+        return self.rarity[position] * saturated
+
+    @cached_property
+    def together(self) -> dict[int, dict[int, float]]:
+        """Per sheet, per part (-1: the common words), the rarities of the query's words that
+        stand together in one title, keyword or glossary entry, at best."""
+        part_of = {i: n for n, part in enumerate(self.parts) for i in part}
+        found: dict[int, dict[int, float]] = {}
+        for (at, value, _), held in self.evidence.items.items():
+            if len(held) < 2 or FIELDS[at].kind not in _LEADS:
+                continue
+            weight = sum(self.rarity[i] for i in held)
+            part = next((part_of[i] for i in held if i in part_of), -1)
+            for sheet in self.index.fields[at].holders(value):
+                best = found.setdefault(sheet, {})
+                best[part] = max(best.get(part, 0.0), weight)
+        return found
+
+    def _words(self, sheet: int, positions: Iterable[int]) -> float:
+        """BM25F of some terms in a sheet, with the rarities of those its title holds."""
+        total = 0.0
+        for i in positions:
+            total += self.bm25f(sheet, i)
+            if self.flags[i].get(sheet, 0) & IN_TITLE:
+                total += TITLED * self.rarity[i]
         return total
-    together = [
-        sum(rarity[term] for term in terms)
-        for (position, _), terms in evidence.items.items()
-        if len(terms) > 1 and _FIELD_KINDS[position] is not Field.SUMMARY
-    ]
-    return total + TOGETHER * max(together, default=0.0)
+
+    def by_part(self, sheet: int) -> list[float]:
+        """A sheet's score for each part of the query, and last for its common words."""
+        together = self.together.get(sheet, {})
+        scores = [
+            self._words(sheet, part) + TOGETHER * together.get(n, 0.0)
+            for n, part in enumerate(self.parts)
+        ]
+        in_parts = {i for part in self.parts for i in part}
+        common = self._words(sheet, (i for i in range(len(self.freq)) if i not in in_parts))
+        return [*scores, common + TOGETHER * together.get(-1, 0.0)]
+
+    def scaled(self, sheets: Sequence[int]) -> dict[int, float]:
+        """Each sheet's score, every subject of the query counting as much as the strongest: the
+        scores of a part that some sheet holds as a subject (in its title, or as a whole keyword
+        or glossary entry) are scaled so that its best such sheet scores what the strongest
+        part's best does. A query joining two subjects then finds each subject's best sheets
+        near the top, and the sheets that hold both above them; a word that only passes by in a
+        longer keyword (`lutter`) is no subject, and is not raised."""
+        parts = {sheet: self.by_part(sheet) for sheet in sheets}
+        best = [
+            max(
+                (
+                    scores[n]
+                    for sheet, scores in parts.items()
+                    if any(self.flags[i].get(sheet, 0) & SUBJECT for i in part)
+                ),
+                default=0.0,
+            )
+            for n, part in enumerate(self.parts)
+        ]
+        weights = [max(self.rarity[i] for i in part) for part in self.parts]
+        strongest = max(range(len(best)), key=best.__getitem__, default=None)
+        factors = [1.0] * len(best)
+        if strongest is not None:
+            top, weight = best[strongest], weights[strongest]
+            for n, held in enumerate(best):
+                if held > 0:
+                    factors[n] = max(1.0, top * min(1.0, weights[n] / weight) / held)
+        return {
+            sheet: sum(s * f for s, f in zip(scores, factors, strict=False)) + scores[-1]
+            for sheet, scores in parts.items()
+        }
 
 
-def _needed(query: Query) -> frozenset[int]:
-    """The terms an item must hold to be checked for the query's phrase: all of them but ESS,
-    which an item that writes the name out holds though no word of it answers the term."""
-    return frozenset(i for i, term in enumerate(query.terms) if term.word not in _ESS_WORDS)
-
-
-def _holds_phrase(
-    index: Index,
-    query: Query,
-    by_word: dict[str, Answers],
-    needed: frozenset[int],
-    evidence: Evidence,
-) -> bool:
-    """Whether a title, keyword or glossary entry that holds every term holds the query's words
-    in order (its stop words too; a word that answers a term, `by_word`, stands for it); only
-    the items that hold the `needed` terms are read."""
-    whole = [
-        (position, part)
-        for (position, part), terms in evidence.items.items()
-        if _FIELD_KINDS[position] is not Field.SUMMARY and needed <= terms.keys()
-    ]
-    if len(query.phrase) == 1 and any(len(evidence.items[item]) == 1 for item in whole):
-        return True  # one word: holding it is holding the phrase
-    segments = index.segments(index.sheets[evidence.sheet])
+def _phrase_values(index: Index, evidence: Evidence) -> set[tuple[int, int]]:
+    """The field values with a title, keyword or glossary entry that holds the query's words in
+    order (its stop words too; a word that answers a term stands for it)."""
+    query = evidence.query
+    needed = {
+        i for i, term in enumerate(query.terms) if term.word not in _ESS_WORDS and not term.asked
+    }
+    by_word = {term.word: evidence.answers[i] for i, term in enumerate(query.terms)}
     size = len(query.phrase)
-    for position, part in whole:
-        lang = _FIELDS[position][1]
+    found: set[tuple[int, int]] = set()
+    for (at, value, part), held in evidence.items.items():
+        spec = FIELDS[at]
+        if spec.kind not in _LEADS or (at, value) in found or not needed <= held.keys():
+            continue
+        if size == 1:
+            found.add((at, value))
+            continue
         said = [
             w
-            for w in _merge_ess(fold(segments[position][part])).split()
+            for w in merge_ess(fold(index.text(at, value, part))).split()
             if len(w) > 1 or w.isdigit()
         ]
         for start in range(len(said) - size + 1):
             if all(
-                said[start + i] == word or said[start + i] in by_word.get(word, {}).get(lang, ())
+                said[start + i] == word
+                or said[start + i] in by_word.get(word, {}).get(spec.lang, {})
                 for i, word in enumerate(query.phrase)
             ):
-                return True
-    return False
+                found.add((at, value))
+                break
+    return found
 
 
-class Scored(NamedTuple):
-    """A sheet that matches, before it becomes a Match: its hits are `hits[start:end]`."""
-
-    score: float
-    tier: Tier
-    sheet: int
-    start: int
-    end: int
+def _tiers(index: Index, evidence: Evidence) -> set[int]:
+    """The sheets in the phrase tier."""
+    sheets: set[int] = set()
+    for at, value in _phrase_values(index, evidence):
+        sheets.update(index.fields[at].holders(value))
+    return sheets
 
 
-def score(index: Index, query: Query, answers: Sequence[Answers], hits: list[Hit]) -> list[Scored]:
-    """Stage 3: the sheets whose words weigh enough of the query, with their BM25F scores and
-    tiers. Each sheet's evidence is built from its hits and let go, so that a query that most
-    sheets answer costs little memory."""
-    bounds = _by_sheet(hits)
-    holders = [0] * len(query.terms)
-    for start, end in bounds:
-        for term in {hit.term for hit in hits[start:end]}:
-            holders[term] += 1
-    rarity = [_rarity(count, len(index.sheets)) for count in holders]
-    by_word = {term.word: answers[i] for i, term in enumerate(query.terms)}
-    needed = _needed(query)
-    weight = sum(rarity)
-    scored = []
-    for start, end in bounds:
-        evidence = _evidence(hits[start:end])
-        if _cover(evidence, rarity, weight) < MIN_COVER:
-            continue
-        phrase = _holds_phrase(index, query, by_word, needed, evidence)
-        tier = Tier.PHRASE if phrase else Tier.WORDS
-        scored.append(Scored(_bm25f(index, evidence, rarity), tier, evidence.sheet, start, end))
-    return scored
-
-
-# ----------------------------------------------------------------------------- 4. rank
+# ----------------------------------------------------------------------------- 6. rank
 
 HALF_SCORE = 3.0
 """The BM25F score shown as half of its tier's range: scores are shown from 0 to 100, the
@@ -849,67 +1013,39 @@ def shown_score(raw: float, tier: Tier) -> float:
     return round(base + 49.9 * raw / (raw + HALF_SCORE), 1)
 
 
-def rank(
-    index: Index, scored: Iterable[Scored], limit: int | None = None
-) -> list[tuple[float, Scored]]:
-    """Results best first, with their shown scores: tier, then shown score, then sheet number;
-    only the first `limit` when given (picked without sorting the others)."""
-    sheets = index.sheets
-    keyed = [
-        (item.tier, -shown_score(item.score, item.tier), sheets[item.sheet].number, item)
-        for item in scored
-    ]
+class Ranked(NamedTuple):
+    """A result before it is explained: its shown score, tier and position in the sheets."""
+
+    score: float
+    tier: Tier
+    sheet: int
+
+
+def rank(index: Index, evidence: Evidence, scores: Scores, limit: int | None) -> list[Ranked]:
+    """Stage 6: the anchored sheets, best first: tier, then score (every part of the query
+    counting alike), then sheet number; only the first `limit` when given."""
+    anchored = scores.results()
+    raw = scores.scaled(anchored)
+    phrase = _tiers(index, evidence)
+    keyed = []
+    for sheet in anchored:
+        tier = Tier.PHRASE if sheet in phrase else Tier.WORDS
+        shown = shown_score(raw[sheet], tier)
+        keyed.append((tier, -shown, index.sheets[sheet].number, sheet))
     best = sorted(keyed) if limit is None else heapq.nsmallest(limit, keyed)
-    return [(-minus_shown, item) for _, minus_shown, _, item in best]
+    return [Ranked(-minus, tier, sheet) for tier, minus, _, sheet in best]
 
 
-# ----------------------------------------------------------------------------- 5. explain
-
-
-def _best_item(evidence: Evidence) -> tuple[int, int]:
-    """The title, keyword, entry or summary that answers the most of the query, best field
-    first."""
-    return max(
-        evidence.items,
-        key=lambda item: (
-            sum(evidence.items[item].values()) * FIELD_WEIGHTS[_FIELDS[item[0]][0]],
-            -item[0],
-            -item[1],
-        ),
-    )
+# ----------------------------------------------------------------------------- 7. explain
 
 
 def _excerpt(text: str, wanted: set[str]) -> str:
     """The sentence of a summary that holds a wanted word (the first sentence otherwise)."""
     sentences = re.split(r"(?<=[.!?…])\s+", text.strip())
     for sentence in sentences:
-        if not wanted.isdisjoint(fold(sentence).split()):
+        if not wanted.isdisjoint(merge_ess(fold(sentence)).split()):
             return sentence
     return sentences[0]
-
-
-def _readings(
-    query: Query,
-    answers: Sequence[Answers],
-    evidence: Evidence,
-    number: int,
-    said: Sequence[str],
-    lang: str,
-) -> str | None:
-    """How the query's words were read for this sheet (numbered `number`): an acronym as the
-    expansion that leads to it, and a word that the best text (`said`, in `lang`) holds in
-    another form (a stem, a longer word, a typo) as that form."""
-    notes = []
-    for position, term in enumerate(query.terms):
-        if position not in evidence.terms:
-            continue
-        notes += [f"{entry.term} → {entry.fr}" for entry in term.entries if number in entry.sheets]
-        if term.entries or term.word in _ESS_WORDS:
-            continue
-        forms = list(dict.fromkeys(w for w in said if w in answers[position][lang]))
-        if forms and term.word not in forms:
-            notes.append(f"{term.word} → {', '.join(forms[:3])}")
-    return "; ".join(dict.fromkeys(notes)) or None
 
 
 def _spans(text: str, wanted: set[str]) -> tuple[tuple[int, int], ...]:
@@ -921,49 +1057,95 @@ def _spans(text: str, wanted: set[str]) -> tuple[tuple[int, int], ...]:
     )
 
 
-def explain(
-    index: Index,
-    query: Query,
-    answers: Sequence[Answers],
-    hits: Sequence[Hit],
-    shown: float,
-    item: Scored,
-) -> Match:
-    """Stage 5: a Match, with the sheet's shown score and tier, the text that matched best, how
-    the query was read, and its titles' words that answer the query."""
-    sheet = index.sheets[item.sheet]
-    evidence = _evidence(hits[item.start : item.end])
-    position, part = _best_item(evidence)
-    kind, lang = _FIELDS[position]
-    wanted = {
-        word for found in answers for words_of_lang in found.values() for word in words_of_lang
-    }
-    text = index.segments(sheet)[position][part]
-    if kind is Field.SUMMARY:
-        text = _excerpt(text, wanted)
-    said = fold(text).split()
-    highlights = {
-        key: _spans(title, wanted)
-        for key, title in (("title_fr", sheet.title_fr), ("title_en", sheet.title_en))
-        if title
-    }
-    note = _readings(query, answers, evidence, sheet.number, said, lang)
-    return Match(sheet, shown, item.tier, Matched(kind, lang, text, note), highlights)
+class Explainer:
+    """Stage 7: what each result holds of the query, and how the query was read."""
+
+    def __init__(self, index: Index, evidence: Evidence, scores: Scores) -> None:
+        self.index = index
+        self.evidence = evidence
+        self.scores = scores
+        self.by_value: dict[tuple[int, int], list[tuple[int, dict[int, int]]]] = {}
+        for (at, value, part), held in evidence.items.items():
+            self.by_value.setdefault((at, value), []).append((part, held))
+        self.wanted = {
+            word for answers in evidence.answers for found in answers.values() for word in found
+        }
+        terms = evidence.query.terms
+        self.not_in_kit = tuple(
+            term.typed for term, known in zip(terms, scores.known, strict=True) if not known
+        )
+
+    def _items(self, sheet: int) -> list[tuple[float, int, int, dict[int, int]]]:
+        """The items of a sheet that hold words of the query, best first."""
+        found = []
+        for at, field in enumerate(self.index.fields):
+            if not field.values:
+                continue
+            for part, held in self.by_value.get((at, field.of_sheet[sheet]), ()):
+                weight = FIELDS[at].weight * sum(
+                    quality * self.scores.rarity[i] for i, quality in held.items()
+                )
+                found.append((weight, at, part, held))
+        found.sort(key=lambda item: (-item[0], item[1], item[2]))
+        return found
+
+    def matches(self, sheet: int) -> tuple[Matched, ...]:
+        """What the sheet holds of the query, best first: the best item, then each item that
+        holds a word of the query the ones before it do not (five at most)."""
+        field_of = self.index.fields
+        chosen: list[Matched] = []
+        covered: set[int] = set()
+        for _, at, part, held in self._items(sheet):
+            if chosen and held.keys() <= covered:
+                continue
+            covered |= held.keys()
+            spec = FIELDS[at]
+            text = self.index.text(at, field_of[at].of_sheet[sheet], part)
+            if spec.kind is Field.SUMMARY:
+                text = _excerpt(text, self.wanted)
+            note = self._note(sheet, held, text, spec.lang)
+            chosen.append(Matched(spec.kind, spec.lang, text, note))
+            if len(chosen) == 5:
+                break
+        return tuple(chosen)
+
+    def _note(self, sheet: int, held: dict[int, int], text: str, lang: str) -> str | None:
+        """How the query's words were read in one item: an acronym as the expansion that leads
+        to this sheet, and a word the item holds in another form as that form."""
+        number = self.index.sheets[sheet].number
+        said = merge_ess(fold(text)).split()
+        notes = []
+        for position in held:
+            term = self.evidence.query.terms[position]
+            notes += [f"{e.term} → {e.fr}" for e in term.entries if number in e.sheets]
+            if term.entries or term.word in _ESS_WORDS:
+                continue
+            answers = self.evidence.answers[position].get(lang, {})
+            forms = list(dict.fromkeys(w for w in said if w in answers))
+            if forms and term.word not in forms:
+                notes.append(f"{term.word} → {', '.join(forms[:3])}")
+        return "; ".join(dict.fromkeys(notes)) or None
+
+    def match(self, ranked: Ranked) -> Match:
+        """A result, explained."""
+        sheet = self.index.sheets[ranked.sheet]
+        matches = self.matches(ranked.sheet)
+        if self.not_in_kit:
+            missing = f"not in the kit: {', '.join(self.not_in_kit)}"
+            best = matches[0]
+            note = f"{best.note}; {missing}" if best.note else missing
+            matches = (best._replace(note=note), *matches[1:])
+        highlights = {
+            key: _spans(title, self.wanted)
+            for key, title in (("title_fr", sheet.title_fr), ("title_en", sheet.title_en))
+            if title
+        }
+        return Match(
+            sheet, ranked.score, ranked.tier, matches[0], highlights, matches, self.not_in_kit
+        )
 
 
 # ----------------------------------------------------------------------------- find
-
-_last_index: Index | None = None
-
-
-def index_for(sheets: Sequence[Sheet], glossary: Sequence[GlossaryEntry] = ()) -> Index:
-    """The index of these sheets and glossary, built once for them (a command that finds
-    nothing searches again for suggestions)."""
-    global _last_index
-    cached = _last_index
-    if cached is None or not cached.holds(sheets, glossary):
-        cached = _last_index = Index(sheets, glossary)
-    return cached
 
 
 def _named(sheets: Sequence[Sheet], query: str) -> list[Match]:
@@ -971,8 +1153,9 @@ def _named(sheets: Sequence[Sheet], query: str) -> list[Match]:
     number = named_number(query[:MAX_QUERY_CHARACTERS])
     if number is None:
         return []
+    matched = Matched(Field.NUMBER, None, str(number))
     return [
-        Match(sheet, 100.0, Tier.NUMBER, Matched(Field.NUMBER, None, str(number)), {})
+        Match(sheet, 100.0, Tier.NUMBER, matched, {}, (matched,))
         for sheet in sheets
         if sheet.number == number
     ]
@@ -985,16 +1168,13 @@ def find(
     limit: int | None = 10,
     loose: bool = False,
     glossary: Sequence[GlossaryEntry] = (),
-    every_sheet: bool = False,
 ) -> list[Match]:
     """The sheets that match `query`, best first, at most `limit` of them.
 
     Raises QueryError (EmptyQuery, QueryTooLong) when the query cannot be searched for. With
-    `loose`, every word may be read as a typo, and a little more misspelt (see `typos`), but a
-    sheet must hold as much of the query as a match does: the way to find "did you mean" sheets
-    for a query that found nothing, and none for a subject the kit does not cover. `glossary`
-    expands acronyms; `every_sheet`
-    reads every sheet instead of the index (slower, the same results: for tests).
+    `loose`, every word may be read as a typo, and a little more misspelt (see `typos`): the way
+    to find "did you mean" sheets for a query that found nothing, and none for a subject the kit
+    does not cover. `glossary` expands acronyms.
     """
     parsed = parse(query, glossary, loose=loose)
     if limit is not None and limit < 1:
@@ -1003,9 +1183,20 @@ def find(
     if named:
         return named[:limit]
     index = index_for(sheets, glossary)
-    hits, answers = gather(index, parsed, every_sheet=every_sheet)
-    ranked = rank(index, score(index, parsed, answers, hits), limit)
-    return [explain(index, parsed, answers, hits, shown, item) for shown, item in ranked]
+    evidence = gather(index, parsed)
+    scores = Scores(index, evidence)
+    explainer = Explainer(index, evidence, scores)
+    return [explainer.match(ranked) for ranked in rank(index, evidence, scores, limit)]
+
+
+def not_in_kit(
+    sheets: Sequence[Sheet], query: str, glossary: Sequence[GlossaryEntry] = ()
+) -> list[str]:
+    """The words of a query that nothing in these sheets answers (they are left out of it)."""
+    index = index_for(sheets, glossary)
+    evidence = gather(index, parse(query, glossary))
+    terms = evidence.query.terms
+    return [term.typed for term, found in zip(terms, evidence.values, strict=True) if not found]
 
 
 CLEAR_LEAD = 5.0
