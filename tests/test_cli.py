@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from esskit.cli import app
+from esskit.cli import READS, app
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 LEVERS = [4, 7, 9, 11, 13, 15, 17, 20, 23, 24]
@@ -99,8 +99,9 @@ def test_search_no_match_exits_1_with_suggestions(runner: CliRunner) -> None:
     code, out, err = invoke(runner, "search", "mobxlytz")
     assert code == 1 and out == ""
     lines = err.splitlines()
-    assert lines[0] == "esskit: no sheet matches 'mobxlytz'"
+    assert lines[0] == "esskit: no sheet matches 'mobxlytz' (not in the kit: mobxlytz)"
     assert any("did you mean 10" in line for line in lines[1:4])
+    assert lines[-1] == f"  {READS}"
 
 
 def test_search_no_match_json_prints_empty_array(runner: CliRunner) -> None:
@@ -596,11 +597,12 @@ def test_search_in_a_category_with_no_match_anywhere_suggests_close_sheets(
     code, _, err = invoke(runner, "search", "mobxlytz", "-k", "thematic")
     assert code == 1 and "in other categories" not in err
     assert err.splitlines()[:2] == [
-        "esskit: no sheet matches 'mobxlytz'",
+        "esskit: no sheet matches 'mobxlytz' (not in the kit: mobxlytz)",
         "  did you mean 10: Économie sociale et solidaire & accès à une mobilité durable?",
     ]
     code, _, err = invoke(runner, "search", "mobxlytz", "-k", "lever")
-    assert code == 1 and err == "esskit: no sheet matches 'mobxlytz'\n"
+    assert code == 1
+    assert err == f"esskit: no sheet matches 'mobxlytz' (not in the kit: mobxlytz)\n  {READS}\n"
 
 
 def test_a_catalogue_given_before_the_command_wins_over_esskit_catalogue(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from esskit import analysis, search
 from esskit import catalogue as cat
 from esskit.analysis import fold
+from esskit.cli import READS
 from esskit.models import Catalogue, Category, GlossaryEntry, Sheet
 from esskit.search import (
     FIELDS,
@@ -36,6 +38,9 @@ from esskit.search import (
     parse,
     terms_of,
 )
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+import relevance  # noqa: E402
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 DATA = Path(__file__).parent / "data"
@@ -129,7 +134,7 @@ def test_titles_rank_their_sheet_first(kit: Catalogue) -> None:
 def test_practitioners_words_find_the_right_sheet(kit: Catalogue) -> None:
     cases = json.loads((SHARED / "practitioner.json").read_text("utf-8"))
     total, first, top3, misses = _judge(kit, cases)
-    assert first >= 0.90 * total, misses
+    assert first >= 0.95 * total, misses
     assert top3 >= 0.97 * total, misses
 
 
@@ -148,10 +153,181 @@ def test_queries_written_apart_from_the_vocabulary_mostly_find_their_sheet(kit: 
 
 
 @pytest.mark.parametrize(
-    "query", ["état civil", "police municipale", "vaccination", "élection présidentielle"]
+    "query",
+    [
+        "état civil",
+        "police municipale",
+        "vaccination",
+        "élection présidentielle",
+        "déneigement",
+        "permis de chasse",
+        "cimetière",
+    ],
 )
 def test_subjects_outside_the_kit_find_nothing(kit: Catalogue, query: str) -> None:
     assert numbers(kit, query) == []
+
+
+# The goals of the project's own query sets (and of the shared ones, when they are beside the
+# repository): each test fails the suite when search falls below its goal.
+
+
+@pytest.fixture(scope="module")
+def query_sets() -> dict[str, list[relevance.Case]]:
+    return relevance.sets()
+
+
+def _share(kit: Catalogue, cases: list[relevance.Case]) -> relevance.Score:
+    return relevance.judge("", cases, kit)
+
+
+def test_whole_questions_in_french_find_their_sheet_first(
+    kit: Catalogue, query_sets: dict[str, list[relevance.Case]]
+) -> None:
+    score = _share(kit, query_sets["questions fr"])
+    assert score.share >= 0.90, score.misses
+
+
+def test_two_subject_tasks_find_every_subject_among_the_first_five(
+    kit: Catalogue, query_sets: dict[str, list[relevance.Case]]
+) -> None:
+    score = _share(kit, query_sets["two subjects"])
+    assert score.share >= 0.90, score.misses
+
+
+def test_french_and_english_queries_find_their_sheet_first(
+    kit: Catalogue, query_sets: dict[str, list[relevance.Case]]
+) -> None:
+    names = ["questions fr", "questions en", "titles and topics", "practice"]
+    names += [name for name in query_sets if name.startswith("shared")]
+    score = _share(kit, [case for name in names for case in query_sets[name]])
+    assert score.first >= 0.95 * score.total, score.misses
+    assert score.top3 >= 0.97 * score.total, score.misses
+
+
+def test_readers_abroad_find_their_sheet_first(
+    kit: Catalogue, query_sets: dict[str, list[relevance.Case]]
+) -> None:
+    score = _share(kit, query_sets["abroad"])
+    assert score.share >= 0.75, score.misses
+
+
+def test_subjects_outside_the_kit_mostly_find_nothing(
+    kit: Catalogue, query_sets: dict[str, list[relevance.Case]]
+) -> None:
+    score = _share(kit, query_sets["outside"])
+    assert score.share >= 0.90, score.misses
+
+
+@pytest.mark.slow
+def test_queries_whose_words_are_taken_out_of_the_vocabulary_still_find_their_sheet(
+    kit: Catalogue, query_sets: dict[str, list[relevance.Case]]
+) -> None:
+    cases = [case for cases in query_sets.values() for case in cases]
+    score = relevance.leave_one_out(kit, cases)
+    assert score.total > 300 and score.share >= 0.80, score.misses
+
+
+def test_leaving_a_query_out_takes_out_exactly_the_keywords_equal_to_it(kit: Catalogue) -> None:
+    trimmed = relevance.without(kit, "Jardins partagés")
+    before = [w for s in kit.sheets for w in s.keywords_fr if fold(w) == "jardins partages"]
+    after = [w for s in trimmed.sheets for w in s.keywords_fr if fold(w) == "jardins partages"]
+    assert before and not after
+    assert sum(map(len, (s.keywords_fr for s in trimmed.sheets))) == sum(
+        map(len, (s.keywords_fr for s in kit.sheets))
+    ) - len(before)
+
+
+# ----------------------------------------------------------------------------- how people ask
+
+
+def test_words_not_in_the_kit_are_left_out_and_reported(kit: Catalogue) -> None:
+    asked = "comment la mairie peut-elle soutenir une monnaie locale ?"
+    results = find(kit.sheets, asked, glossary=kit.glossary)
+    assert results[0].sheet.number == 20 and results[0].not_in_kit == ("mairie",)
+    assert (
+        results[0].matched.note is not None and "not in the kit: mairie" in results[0].matched.note
+    )
+    assert search.not_in_kit(kit.sheets, asked, kit.glossary) == ["mairie"]
+    exactly = find(kit.sheets, "qu'est-ce que l'économie sociale et solidaire exactement ?")
+    assert exactly and exactly[0].not_in_kit == ()  # `exactement` only asks
+
+
+@pytest.mark.parametrize(
+    ("query", "wanted"),
+    [
+        ("ressourcerie quartier prioritaire", {22, 6}),
+        ("alimentation commune rurale", {8, 16}),
+        ("ressourcerie tiers-lieu", {22, 13}),
+        (
+            "notre intercommunalité veut soutenir une ressourcerie et un tiers-lieu dans un "
+            "quartier prioritaire",
+            {22, 6},
+        ),
+    ],
+)
+def test_a_query_joining_subjects_finds_each_subjects_sheet(
+    kit: Catalogue, query: str, wanted: set[int]
+) -> None:
+    assert wanted <= set(numbers(kit, query, limit=5))
+
+
+def test_a_sheet_holding_every_subject_leads(kit: Catalogue) -> None:
+    both = replace(kit.sheets[22], number=99, keywords_fr=("ressourcerie", "quartier prioritaire"))
+    found = find([*kit.sheets, both], "ressourcerie quartier prioritaire")
+    assert found[0].sheet.number == 99
+
+
+def test_each_result_lists_what_it_holds_of_the_query_best_first(kit: Catalogue) -> None:
+    found = find(kit.sheets, "alimentation commune rurale", glossary=kit.glossary)
+    rural = next(m for m in found if m.sheet.number == 16)
+    assert rural.matched == rural.matches[0]
+    held = {word for m in rural.matches for word in fold(m.text).split()}
+    assert {"commune", "rurale"} <= held
+
+
+@pytest.mark.parametrize(
+    ("query", "number", "lang"),
+    [
+        ("moneda local", 20, "es"),
+        ("appalti pubblici", 7, "it"),
+        ("compras públicas sustentáveis", 7, "pt"),
+        ("Energiegenossenschaft", 14, "de"),
+        ("economia sociale e solidale", 1, None),
+    ],
+)
+def test_the_fields_words_in_other_languages_find_their_sheet(
+    kit: Catalogue, query: str, number: int, lang: str | None
+) -> None:
+    best = find(kit.sheets, query, glossary=kit.glossary)[0]
+    assert best.sheet.number == number
+    if lang is not None:
+        assert lang in {m.lang for m in best.matches}
+
+
+def test_a_spanish_word_is_not_read_as_a_french_one(kit: Catalogue) -> None:
+    assert numbers(kit, "movilidad")[:1] == [10]
+
+
+def test_a_word_near_a_subject_leads_there_below_the_phrase_tier(kit: Catalogue) -> None:
+    best = find(kit.sheets, "permis de construire", glossary=kit.glossary)[0]
+    assert (best.sheet.number, best.tier, best.matched.field) == (13, Tier.WORDS, Field.RELATED)
+    assert numbers(kit, "location de la salle communale")[:1] == [13]
+
+
+def test_an_acronym_whose_sheet_exists_leads_it_clearly(kit: Catalogue) -> None:
+    found = find(kit.sheets, "SCIC", glossary=kit.glossary)
+    assert found[0].sheet.number == 9 and clear_leader(found) is found[0]
+
+
+def test_an_acronym_spelled_out_is_read_as_the_acronym(kit: Catalogue) -> None:
+    best = find(kit.sheets, "société coopérative d'intérêt collectif", glossary=kit.glossary)[0]
+    assert best.sheet.number == 9 and "SCIC →" in (best.matched.note or "")
+
+
+def test_a_question_of_what_something_is_looks_for_a_definition(kit: Catalogue) -> None:
+    for query in ("c'est quoi l'économie sociale et solidaire ?", "What is the SSE?"):
+        assert numbers(kit, query)[:1] == [1], query
 
 
 # ----------------------------------------------------------------------------- analysis
@@ -428,7 +604,9 @@ def test_a_suggestion_holds_as_much_of_the_query_as_a_match_does(kit: Catalogue)
 def test_installed_search_for_a_subject_outside_the_kit_suggests_nothing(run: Run) -> None:
     result = run("search", "permis de chasse")
     assert result.returncode == 1 and result.stdout == ""
-    assert result.stderr == "esskit: no sheet matches 'permis de chasse'\n"
+    assert result.stderr == (
+        f"esskit: no sheet matches 'permis de chasse' (not in the kit: chasse)\n  {READS}\n"
+    )
 
 
 def test_clear_leader_only_when_the_first_clearly_wins(kit: Catalogue) -> None:

@@ -116,6 +116,13 @@ ASKING_WORDS = frozenset(
         "help", "helping", "get", "getting", "make", "making", "put", "take", "give", "use",
         "using", "include", "including", "want", "need", "needs", "way", "ways", "best", "good",
         "exactly", "really", "example", "examples", "idea", "ideas", "advice", "tips",
+        # the verbs of supporting and asking in Spanish, Italian, Portuguese and German, which
+        # these languages' keywords, the field's terms, never hold
+        "apoyar", "fomentar", "impulsar", "promover", "puede", "pueden", "debe", "hacer",
+        "sostenere", "promuovere", "favorire", "sostegno", "puo", "possono", "deve",
+        "apoiar", "incentivar", "pode", "podem", "fazer",
+        "fordern", "unterstutzen", "starken", "sollte", "sollten", "kann", "konnen", "warum",
+        "wie", "was",
     }
 )  # fmt: skip
 """Words of questions (`comment faire`, `peut-on`, `how to get`) that general stop-word lists

@@ -923,18 +923,31 @@ def _no_match(
     glossary: Sequence["GlossaryEntry"],
     output: Format | None = None,
 ) -> NoReturn:
-    """Say that nothing matched, with up to three close sheets, and exit 1."""
-    from esskit.search import find
+    """Say that nothing matched, and which of its words are not in the kit, with up to three
+    close sheets and what esskit reads, and exit 1."""
+    from esskit.search import find, not_in_kit
 
     near = [m.sheet for m in find(sheets, query, limit=3, loose=True, glossary=glossary)]
+    missing = not_in_kit(sheets, query, glossary)
+    unknown = f" (not in the kit: {', '.join(missing)})" if missing else ""
     _nothing_found(
-        f"no sheet matches {cat.quoted(query)}",
+        f"no sheet matches {cat.quoted(query)}{unknown}",
         output,
         [
-            f"did you mean {sheet.number}: {sheet.title}{'' if sheet.title.endswith('?') else '?'}"
-            for sheet in near
+            *(
+                f"did you mean {sheet.number}: {sheet.title}"
+                f"{'' if sheet.title.endswith('?') else '?'}"
+                for sheet in near
+            ),
+            READS,
         ],
     )
+
+
+READS = (
+    "esskit reads French and English, and the field's words in Spanish, Italian, Portuguese "
+    "and German"
+)
 
 
 # Numbers go through our own parsing, so that `show -1` is a bad number, not an unknown option.

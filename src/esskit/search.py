@@ -99,6 +99,9 @@ SATURATION = 1.2
 TOGETHER = 1.0
 """Weight of the query's words that stand together in one title, keyword or glossary entry
 (`trouver des locaux`), on top of BM25F, which counts words one by one."""
+OWN = 1.0
+"""What an acronym adds to its own sheet, the first its glossary entry leads to (`ESS`: the
+sheet that says what the ESS is), however common the acronym."""
 TITLED = 1.0
 """Weight of the query's words that a title holds: a title says what a sheet is about, and
 BM25F's saturation would otherwise let a sheet that merely lists a word in its keywords score
@@ -741,15 +744,16 @@ class Scores:
             not term.entries and len(freq) > max(COMMON_SHARE * total, COMMON_FLOOR)
             for term, freq in zip(terms, self.freq, strict=True)
         ]
-        unknown = sum(not known for known, term in zip(self.known, terms, strict=True))
-        specific = sum(
-            known and not common and not term.asked
-            for known, common, term in zip(self.known, self.common, terms, strict=True)
-        )
-        self.outside = unknown >= max(1, specific)
-        """Whether the query holds as many words the kit does not know as specific words it
-        knows: its subject is then elsewhere, and the kit's words in it are incidental
-        (`destruction d'un nid de frelons asiatiques`)."""
+        unknown = self.known.count(False)
+        self.outside = unknown > 0 and unknown >= self._most_held()
+        """Whether the query holds as many words the kit does not know as any sheet holds words
+        of it: its subject is then elsewhere, and the kit's words in it are incidental
+        (`destruction d'un nid de frelons asiatiques`, `concession au cimetière`)."""
+        self.own = [
+            {sheet for e in term.entries for sheet in index.positions.get(e.sheets[0], ())}
+            for term in terms
+        ]
+        """Per acronym, its own sheets: the first each of its entries leads to."""
         self.parts = self._parts()
 
     def _spread(self, position: int) -> None:
@@ -811,6 +815,16 @@ class Scores:
             flags = self.flags[position]
             for sheet in self.index.fields[at].holders(value):
                 flags[sheet] = flags.get(sheet, 0) | flag
+
+    def _most_held(self) -> int:
+        """The most words of the query that one sheet holds as whole words (the words a way of
+        asking calls for aside)."""
+        held: Counter[int] = Counter()
+        for position, flags in enumerate(self.flags):
+            if self.evidence.query.terms[position].asked:
+                continue
+            held.update(sheet for sheet, flag in flags.items() if flag & (STRONG | MENTIONED))
+        return max(held.values(), default=0)
 
     def _parts(self) -> list[list[int]]:
         """The parts of the query: its words that are neither common nor unknown, those that
@@ -904,12 +918,15 @@ class Scores:
         return found
 
     def _words(self, sheet: int, positions: Iterable[int]) -> float:
-        """BM25F of some terms in a sheet, with the rarities of those its title holds."""
+        """BM25F of some terms in a sheet, with the rarities of those its title holds, or whose
+        acronym leads first to it (SCIC's own sheet)."""
         total = 0.0
         for i in positions:
             total += self.bm25f(sheet, i)
             if self.flags[i].get(sheet, 0) & IN_TITLE:
                 total += TITLED * self.rarity[i]
+            if sheet in self.own[i]:
+                total += OWN
         return total
 
     def by_part(self, sheet: int) -> list[float]:
