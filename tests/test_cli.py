@@ -628,3 +628,53 @@ def test_a_missing_packaged_catalogue_says_to_reinstall(
     assert err.endswith(
         "does not exist (no such file) (esskit's own catalogue is missing: reinstall esskit)\n"
     )
+
+
+# ----------------------------------------------------------------------------- newer edition
+
+
+def test_open_edition_2026_opens_the_counterparts_page(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    code, out, err = invoke(runner, "open", "17", "--edition", "2026")
+    assert code == 0 and out == ""
+    assert opened == ["https://www.rtes.fr/kit-municipaless-fiche-19-animer-son-territoire"]
+    assert "sheet 19 of the 2026 edition (sheet 17 of 2020)" in err
+
+
+@pytest.mark.parametrize(
+    ("number", "says"),
+    [
+        ("15", "is sheet 18 of the 2026 edition, whose page is not known"),
+        ("4", "has no known counterpart in the 2026 edition"),
+    ],
+)
+def test_open_edition_2026_says_plainly_what_is_not_known(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, number: str, says: str
+) -> None:
+    monkeypatch.setattr(webbrowser, "open", lambda *a, **k: pytest.fail("must not open"))
+    code, out, err = invoke(runner, "open", number, "--edition", "2026", "-p")
+    assert code == 1 and out == "" and says in err
+    assert "https://www.rtes.fr/kit-municipaless" in err
+
+
+def test_show_names_the_counterpart_in_the_newer_edition_with_its_edition(
+    runner: CliRunner,
+) -> None:
+    code, out, _ = invoke(runner, "show", "17", "--format", "table", "--lang", "fr")
+    assert code == 0 and "Édition 2026 : fiche 19 « Animer son territoire »" in " ".join(
+        out.split()
+    ).replace("\u202f", " ")
+    assert "https://www.rtes.fr/kit-municipaless-fiche-19-animer-son-territoire" in out
+
+
+def test_glossary_current_leaves_out_what_has_ended(runner: CliRunner) -> None:
+    _, every, _ = invoke(runner, "glossary", "--json")
+    _, current, _ = invoke(runner, "glossary", "--current", "--json")
+    terms = {entry["term"] for entry in json.loads(current)}
+    assert "ZRR" not in terms and "FRR" in terms
+    assert len(json.loads(current)) < len(json.loads(every))
+    code, _, err = invoke(runner, "glossary", "ZRR", "--current")
+    assert code == 1 and "ended or been replaced" in err

@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 KIT_HOSTS: tuple[str, ...] = ("socioeco.org", "citego.org", "rtes.fr", "ripess.eu")
 """Hosts the kit lives on: a link must point to one of them or a subdomain (unless allowed)."""
 
+KIT_HUB = "https://www.rtes.fr/kit-municipaless"
+"""The kit's hub at RTES, which carries its newest edition (the 2026 one)."""
+
 SEARCH_HOST = "duckduckgo.com"
 """Host of the web search used for a sheet that has no page of its own: allowed only for the
 search address esskit builds itself, never for a catalogue's links (it serves redirects)."""

@@ -1026,12 +1026,24 @@ def open_sheet(
         bool,
         typer.Option("--search", help="Open a web search for the sheet on socioeco.org instead."),
     ] = False,
+    edition: Annotated[
+        int | None,
+        typer.Option(
+            "--edition",
+            metavar="YEAR",
+            help="Open the page of the sheet's counterpart in that edition of the kit (2026).",
+            show_default=False,
+        ),
+    ] = None,
     catalogue: CatalogueOption = None,
 ) -> None:
     """Open a sheet's page in your browser: its socioeco.org or citego.org page, else a web search
-    for it on socioeco.org."""
+    for it on socioeco.org; with --edition 2026, its counterpart's page on rtes.fr."""
     loaded = _load(ctx, catalogue)
     sheet = _target(loaded, target)
+    if edition is not None and edition != loaded.kit.edition:
+        _open_newer(ctx, loaded, sheet, edition, print_url)
+        return
     url, kind = cat.sheet_url(sheet, search=search_page)
     try:
         url = cat.safe_url(url, _settings(ctx).policy, kind)
@@ -1040,8 +1052,6 @@ def open_sheet(
     if print_url:
         _emit(url + "\n")
         return
-    import webbrowser
-
     note = ""
     if kind.value == "search":
         note = (
@@ -1049,7 +1059,47 @@ def open_sheet(
             if search_page
             else (" (no page of its own is known: searching socioeco.org)")
         )
-    _stderr(f"opening sheet {sheet.number}{note}: {url}")
+    _browse(url, f"opening sheet {sheet.number}{note}")
+
+
+def _open_newer(
+    ctx: typer.Context, catalogue: "Catalogue", sheet: "Sheet", edition: int, print_url: bool
+) -> None:
+    """Open the page of a sheet's counterpart in a later edition, or say plainly that the
+    catalogue does not know it (exit 1): never a page guessed from a number."""
+    newer = sheet.newer_edition
+    number, kit = sheet.number, catalogue.kit
+    hub = f"the kit's hub carries its newest edition: {cat.KIT_HUB}"
+    if newer is None or newer.edition != edition:
+        _nothing_found(
+            f"sheet {number} ({kit.edition}) has no known counterpart in the {edition} edition",
+            hints=[hub],
+        )
+    if newer.page is None:
+        _nothing_found(
+            f"sheet {number} ({kit.edition}) is sheet {newer.number} of the {edition} edition, "
+            "whose page is not known",
+            hints=[hub],
+        )
+    try:
+        url = cat.safe_url(newer.page, _settings(ctx).policy)
+    except cat.UnsafeUrl as exc:
+        fail(str(exc))
+    if print_url:
+        _emit(url + "\n")
+        return
+    _browse(
+        url,
+        f"opening sheet {newer.number} of the {edition} edition (sheet {number} of {kit.edition})",
+    )
+
+
+def _browse(url: str, saying: str) -> None:
+    """Hand an address to the browser (Python's `webbrowser`, which follows BROWSER), or print
+    it when no browser can be started."""
+    import webbrowser
+
+    _stderr(f"{saying}: {url}")
     try:
         opened = webbrowser.open(url)
     except Exception:  # a BROWSER it cannot even parse ('"x %s'): as if none could start
@@ -1096,6 +1146,10 @@ def glossary(
             show_default=False,
         ),
     ] = None,
+    current: Annotated[
+        bool,
+        typer.Option("--current", help="Leave out what has ended or been replaced."),
+    ] = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
     fields: FieldsOption = None,
@@ -1122,6 +1176,15 @@ def glossary(
             fail(str(exc))
         if not entries:
             _nothing_found(f"no glossary entry for {cat.quoted(term)}", output)
+    if current:
+        ended = entries
+        entries = [entry for entry in entries if not entry.ended]
+        if not entries and term is not None:
+            _nothing_found(
+                f"{cat.quoted(term)} names only what has ended or been replaced "
+                f"(leave out --current to see it: {', '.join(e.term for e in ended[:5])})",
+                output,
+            )
     display = _languages(lang)[1]
     if output is Format.TABLE:
         from esskit.display import glossary_table

@@ -13,8 +13,10 @@ from esskit.formats import (
     Lang,
     category_name,
     french_typography,
+    glossary_note,
     heading,
     matched_label,
+    newer_edition_label,
     say,
     score_text,
     some_keywords,
@@ -362,16 +364,24 @@ def _sheet_panel(
             if getattr(sheet.links, name)
         ),
         *(
+            (named("newer_edition"), sheet.newer_edition.page, "")
+            for _ in (1,)
+            if sheet.newer_edition is not None and sheet.newer_edition.page
+        ),
+        *(
             (
                 named("sources") if i == 0 else "",
                 source,
-                f"({', '.join(by_source[source])})" if by_source.get(source) else "",
+                f"({', '.join(_field_words(by_source[source], display))})"
+                if by_source.get(source)
+                else "",
             )
             for i, source in enumerate(sources)
         ),
     ]
     labels = [named(f) for f in ("category", "title_fr", "title_en", "summary_fr", "keywords_fr")]
     labels += [named(f) for f in ("keywords_en", "published", "url", "sources")]
+    labels += [named("newer_edition")] if sheet.newer_edition is not None else []
     label_width = max(cell_len(label) for label in [*labels, "socioeco.org"])
     stacked = width - 4 - label_width - 2 < 30  # too narrow for labels beside the values
     room = width - 4 - (2 if stacked else label_width + 2)
@@ -402,6 +412,8 @@ def _sheet_panel(
     row(named("keywords_fr"), some_keywords(sheet.keywords_fr, display))
     row(named("keywords_en"), some_keywords(sheet.keywords_en, display))
     row(named("published"), sheet.published)
+    if sheet.newer_edition is not None:
+        row(named("newer_edition"), newer_edition_label(sheet.newer_edition, display))
     for number, (label, link, note) in enumerate(links):
         if number == len(links) - len(sources):
             row("PDF", sheet.links.pdf)  # after the pages, before the sources
@@ -414,6 +426,16 @@ def _sheet_panel(
     if inside:
         return panel
     return Group(panel, _Unbroken(links, label_width + 2))
+
+
+def _field_words(names: Sequence[str], display: Lang) -> list[str]:
+    """Fields as people read them (`title_en` -> `Title (en)`, `links.citego` -> `citego.org`)."""
+    sites = {
+        "links.socioeco": "socioeco.org",
+        "links.citego": "citego.org",
+        "links.rtes": "rtes.fr",
+    }
+    return [sites.get(name) or heading(name.removeprefix("links."), display) for name in names]
 
 
 def _indent(text: Text) -> Text:
@@ -445,6 +467,9 @@ def _glossary_table(entries: Sequence[GlossaryEntry], display: Lang, width: int)
     table.add_column(heading("sheets", display), overflow="fold", max_width=8)
     for entry in entries:
         french = safe_text(entry.fr)
+        note = glossary_note(entry, display)
+        if note:
+            french.append_text(Text("\n")).append_text(Text(safe_text(note).plain, style="dim"))
         english = safe_text(entry.en or "")
         if narrow and entry.en:
             french.append_text(Text("\n")).append_text(english.copy())
