@@ -62,20 +62,31 @@ def test_glossary_term_in_every_format(runner: CliRunner, fmt: str) -> None:
     out = result.stdout
     if fmt == "json":
         assert json.loads(out) == [
-            {"term": "PAT", "fr": "projet alimentaire territorial", "en": None, "sheets": [8]}
+            {
+                "term": "PAT",
+                "fr": "projet alimentaire territorial",
+                "en": None,
+                "sheets": [8],
+                "replaced_by": None,
+                "ended": None,
+                "formerly": None,
+            }
         ]
     elif fmt == "jsonl":
         assert [json.loads(line)["term"] for line in out.splitlines()] == ["PAT"]
     elif fmt == "csv":
         rows = list(csv.reader(io.StringIO(out)))
-        assert rows == [list(GLOSSARY_FIELDS), ["PAT", "projet alimentaire territorial", "", "8"]]
+        assert rows == [
+            list(GLOSSARY_FIELDS),
+            ["PAT", "projet alimentaire territorial", "", "8", "", "", ""],
+        ]
     elif fmt == "tsv":
         assert out.splitlines() == [
             "\t".join(GLOSSARY_FIELDS),
-            "PAT\tprojet alimentaire territorial\t\t8",
+            "PAT\tprojet alimentaire territorial\t\t8\t\t\t",
         ]
     elif fmt == "plain":
-        assert out == "PAT\tprojet alimentaire territorial\t\t8\n"
+        assert out == "PAT\tprojet alimentaire territorial\t\t8\t\t\t\n"
     else:
         assert "PAT" in out and "projet alimentaire territorial" in out
 
@@ -129,8 +140,15 @@ def test_glossary_exports_for_people_parse_back(runner: CliRunner) -> None:
 
     markdown = runner.invoke(app, ["glossary", "PAT", "-f", "markdown", "--lang", "fr"]).stdout
     rows = [line.strip("|").split("|") for line in markdown.splitlines()]
-    assert [cell.strip() for cell in rows[0]] == ["Sigle", "Français", "Anglais", "Fiches"]
-    assert [cell.strip() for cell in rows[2]] == ["PAT", "projet alimentaire territorial", "", "8"]
+    heads = ["Sigle", "Français", "Anglais", "Fiches", "Note"]
+    assert [cell.strip() for cell in rows[0]] == heads
+    assert [cell.strip() for cell in rows[2]] == [
+        "PAT",
+        "projet alimentaire territorial",
+        "",
+        "8",
+        "",
+    ]
 
     class Cells(HTMLParser):
         cells: list[str] = []

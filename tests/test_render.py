@@ -25,6 +25,7 @@ from esskit import catalogue as cat
 from esskit.cli import app
 from esskit.display import sheets_table
 from esskit.formats import (
+    BINARY_FORMATS,
     Format,
     Lang,
     UnknownField,
@@ -35,6 +36,7 @@ from esskit.formats import (
     to_spreadsheet,
     to_tsv,
 )
+from esskit.models import Sheet, UrlKind
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 GOLDEN = Path(__file__).parent / "golden"
@@ -117,6 +119,8 @@ def test_csv_reads_back_to_the_same_fields(runner: CliRunner, tiny: Path) -> Non
 
 def test_markup_looking_text_is_printed_as_written(runner: CliRunner, tiny: Path) -> None:
     for fmt in Format:
+        if fmt in BINARY_FORMATS:  # a workbook is bytes: test_formats reads it back
+            continue
         out = runner.invoke(
             app,
             ["show", "4", "-c", str(tiny), "-f", fmt.value, "--fields", "title_fr,title_en"],
@@ -231,7 +235,15 @@ def test_markdown_table_reads_back_to_the_sheets(runner: CliRunner, tiny: Path) 
     assert rows[0] == ["N°", "Category", "Titre (fr)", "Title (en)", "Page"]
     assert [int(row[0]) for row in rows[1:]] == [s.number for s in loaded.sheets]
     assert [row[3] for row in rows[1:]] == [s.title_en for s in loaded.sheets]
-    assert [row[4] for row in rows[1:]] == [f"<{cat.sheet_url(s)[0]}>" for s in loaded.sheets]
+    assert [row[4] for row in rows[1:]] == [
+        markdown_link(s, "search on socioeco.org") for s in loaded.sheets
+    ]
+
+
+def markdown_link(sheet: Sheet, search_words: str) -> str:
+    """How a Markdown document links to a sheet's page: its address, or words for a search."""
+    url, kind = cat.sheet_url(sheet)
+    return f"[{search_words}](<{url}>)" if kind is UrlKind.SEARCH else f"<{url}>"
 
 
 def test_markdown_search_is_a_table_of_the_results(runner: CliRunner) -> None:
@@ -244,7 +256,7 @@ def test_markdown_search_is_a_table_of_the_results(runner: CliRunner) -> None:
 def test_markdown_tables_right_align_every_number_column(runner: CliRunner) -> None:
     args = ["search", "mobilité", "-f", "markdown", "--fields", "title_fr,score,number,url"]
     rule = runner.invoke(app, args).stdout.splitlines()[1]
-    assert rule == "| --- | ---: | ---: | --- |"
+    assert re.fullmatch(r"\| -{3,} \| -{2,}: \| -{2,}: \| -{3,} \|", rule), rule
 
 
 def test_html_tables_right_align_every_number_column(runner: CliRunner) -> None:
@@ -312,7 +324,7 @@ def parse_page(text: str) -> _Page:
 
 
 SAFE_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "section"}
-SAFE_TAGS |= {"table", "thead", "tbody", "tr", "th", "td", "a", "p", "span"}
+SAFE_TAGS |= {"table", "thead", "tbody", "tr", "th", "td", "a", "p", "span", "wbr"}
 
 
 def test_html_page_is_a_real_table_with_working_links(runner: CliRunner, tiny: Path) -> None:
@@ -351,8 +363,15 @@ def test_html_sections_give_each_sheet_with_its_summary(runner: CliRunner) -> No
     assert labels.count("Catégorie") == 2 and labels.count("Résumé") == 2
     assert page.links == [
         "https://citego.org/coretet-2585.html",
+        "https://www.rtes.fr/kit-municipaless-fiche-9-agriculture-et-alimentation-durables-ess",
         "https://citego.org/coretet-2584.html",
+        "https://www.rtes.fr/kit-municipaless-fiche-8-commande-publique-responsable",
     ]
+    nnbsp = "\N{NARROW NO-BREAK SPACE}"
+    newer = (
+        f"Édition 2026{nnbsp}: fiche 9 «{nnbsp}Agriculture et alimentation durables & ESS{nnbsp}»"
+    )
+    assert page.rows[2] == ["Nouvelle édition", newer]
 
 
 def spreadsheet_rows(data: bytes) -> list[list[str]]:
@@ -361,9 +380,13 @@ def spreadsheet_rows(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
 
 
+BOTH = ["--fields", "number,category,title_fr,title_en,url"]
+"""Both titles, whatever columns the display language chooses by default."""
+
+
 def test_spreadsheet_export_opens_right_in_french_spreadsheets(run: Run, tiny: Path) -> None:
     result = subprocess.run(
-        [*esskit_command(), "list", "-c", str(tiny), "-f", "spreadsheet", "--lang", "fr"],
+        [*esskit_command(), "list", "-c", str(tiny), "-f", "spreadsheet", "--lang", "fr", *BOTH],
         capture_output=True,
         timeout=30,
         check=False,
@@ -754,3 +777,103 @@ def test_a_panel_shows_the_first_keywords_and_counts_the_rest(runner: CliRunner)
     assert sheet.keywords_fr[11] in shown and sheet.keywords_fr[-1] not in shown.split(",")
     full = json.loads(runner.invoke(app, ["show", "8", "--json"]).stdout)
     assert full["keywords_fr"] == list(sheet.keywords_fr)
+
+
+def workbook_rows(data: bytes) -> list[list[Any]]:
+    """The cells of an xlsx export's worksheet, row by row."""
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet is not None and sheet.freeze_panes == "A2"
+    return [[cell.value for cell in row] for row in sheet.iter_rows()]
+
+
+@pytest.mark.parametrize(
+    ("args", "heading"),
+    [
+        (["list", "--lang", "fr"], ["N°", "Catégorie", "Titre (fr)", "Page"]),
+        (["search", "acteurs", "--lang", "en"], ["N°", "Score", "Category", "Title (en)", "Page"]),
+        (
+            ["show", "9", "4", "--lang", "both"],
+            ["N°", "Category", "Titre (fr)", "Title (en)", "Page"],
+        ),
+    ],
+    ids=["list", "search", "show"],
+)
+@pytest.mark.usefixtures("fixed_scores")
+def test_every_listing_exports_a_workbook(
+    runner: CliRunner, tiny: Path, args: list[str], heading: list[str]
+) -> None:
+    result = runner.invoke(app, [*args, "-c", str(tiny), "-f", "xlsx"], catch_exceptions=False)
+    assert result.exit_code == 0 and result.stdout_bytes.startswith(b"PK")
+    rows = workbook_rows(result.stdout_bytes)
+    assert rows[0] == heading
+    assert all(isinstance(row[0], int) for row in rows[1:])
+    if "Score" in heading:
+        assert rows[1][1] == PLACEHOLDER_SCORE
+
+
+def test_a_french_workbook_marks_an_english_title_standing_in(
+    runner: CliRunner, tiny: Path
+) -> None:
+    out = runner.invoke(app, ["list", "9", "-c", str(tiny), "-f", "xlsx", "--lang", "fr"])
+    assert workbook_rows(out.stdout_bytes)[1][:3] == [9, "levier", f"{SCIC} (en)"]
+
+
+def test_markup_looking_text_is_written_as_is_in_a_workbook(runner: CliRunner, tiny: Path) -> None:
+    args = ["show", "4", "-c", str(tiny), "-f", "xlsx", "--fields", "title_fr,title_en"]
+    rows = workbook_rows(runner.invoke(app, args).stdout_bytes)
+    assert rows[1] == [
+        "[brouillon] Connaître [/fr] les acteurs [bold]",
+        "Knowing the actors [link=https://evil.example]",
+    ]
+
+
+def test_a_workbook_is_never_written_to_a_terminal(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from esskit import cli
+
+    monkeypatch.setattr(cli, "_stdout_is_terminal", lambda: True)
+    result = runner.invoke(app, ["list", "-f", "xlsx"])
+    assert result.exit_code == 2 and result.stdout_bytes == b"" and "redirect" in result.stderr
+
+
+def test_glossary_workbook_notes_what_ended(runner: CliRunner) -> None:
+    rows = workbook_rows(
+        runner.invoke(app, ["glossary", "TEPCV", "-f", "xlsx", "--lang", "fr"]).stdout_bytes
+    )
+    assert rows[0] == ["Sigle", "Français", "Anglais", "Fiches", "Note"]
+    assert rows[1][0] == "TEPCV" and rows[1][4] == "terminé en 2017"
+
+
+@pytest.mark.parametrize(
+    ("lang", "titles"),
+    [("fr", ["Titre (fr)"]), ("en", ["Title (en)"]), ("both", ["Titre (fr)", "Title (en)"])],
+)
+def test_spreadsheet_titles_follow_the_display(
+    runner: CliRunner, tiny: Path, lang: str, titles: list[str]
+) -> None:
+    out = runner.invoke(
+        app, ["list", "-c", str(tiny), "-f", "spreadsheet", "--lang", lang], env={"LANG": "C"}
+    )
+    assert spreadsheet_rows(out.stdout_bytes)[0] == ["N°", heading_of(lang), *titles, "Page"]
+    chosen = runner.invoke(
+        app,
+        [
+            "list",
+            "-c",
+            str(tiny),
+            "-f",
+            "spreadsheet",
+            "--lang",
+            lang,
+            "--fields",
+            "number,title_en",
+        ],
+    )
+    assert len(spreadsheet_rows(chosen.stdout_bytes)[0]) == 2  # --fields decides
+
+
+def heading_of(lang: str) -> str:
+    return "Catégorie" if lang == "fr" else "Category"

@@ -17,20 +17,20 @@ from typer.core import TyperCommand, TyperGroup, TyperOption
 from esskit import catalogue as cat
 from esskit import completion
 from esskit.formats import (
+    BINARY_FORMATS,
     DEFAULT_COLUMNS,
     MATCH_FIELDS,
     PEOPLE_FORMATS,
-    SEARCH_COLUMNS,
     SHEET_FIELDS,
     Format,
     Lang,
     UnknownField,
     category_name,
+    columns_for,
     default_lang,
     machine_output,
     match_record,
     parse_fields,
-    people_columns,
     sheet_record,
 )
 from esskit.models import CONTROL, Category, read_number
@@ -488,6 +488,8 @@ def _format(fmt: Format | None, as_json: bool) -> Format:
         fail(f"--json and --format {fmt.value} disagree: give one of them")
     if as_json:
         return Format.JSON
+    if fmt in BINARY_FORMATS and _stdout_is_terminal():
+        fail(f"--format {fmt.value} writes a binary file: redirect it, as in > kit.{fmt.value}")
     if fmt is not None:
         return fmt
     return Format.TABLE if sys.stdout.isatty() else Format.PLAIN
@@ -518,6 +520,9 @@ def _emit_records(
     """Print records in any format but the table; JSON is indented for a person at a terminal,
     on one line for scripts. The formats made of records one after another are written _CHUNK
     records at a time."""
+    if output in BINARY_FORMATS:
+        _emit_workbook(list(records), list(fields) if fields else list(columns), display, title)
+        return
     pretty = _stdout_is_terminal()
     json_text = output in (Format.JSON, Format.JSONL)
 
@@ -547,6 +552,23 @@ def _emit_records(
         if not following:
             return
         chunk, first = following, False
+
+
+def _emit_workbook(
+    records: Sequence[dict[str, Any]], fields: Sequence[str], display: Lang, title: str
+) -> None:
+    """Write an xlsx workbook of the records to stdout, as bytes."""
+    from esskit.formats import TooManyRows, to_xlsx
+
+    try:
+        data = to_xlsx(records, fields, display, title)
+    except TooManyRows as exc:
+        fail(f"{exc}: use --format csv or choose fewer sheets")
+    try:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    except OSError as exc:
+        _output_failed(exc)
 
 
 _CHUNKED = (Format.JSON, Format.JSONL, Format.CSV, Format.TSV, Format.PLAIN)
@@ -811,7 +833,7 @@ def list_sheets(
             (_record(sheet) for sheet in sheets),
             output,
             selected,
-            columns=people_columns(titles) if output in PEOPLE_FORMATS else DEFAULT_COLUMNS,
+            columns=columns_for(output, titles),
             display=display,
             title=_page_title(loaded, *([category_name(chosen, display)] if chosen else [])),
         )
@@ -884,7 +906,7 @@ def search(
         records,
         output,
         selected,
-        columns=people_columns(titles) if output in PEOPLE_FORMATS else SEARCH_COLUMNS,
+        columns=columns_for(output, titles, searched=True),
         display=display,
         title=_page_title(loaded, query),
     )
@@ -995,7 +1017,15 @@ def show(
         return
     # One number prints one JSON object, as it always has; several print an array.
     single = len(numbers) == 1
-    _emit_records(records, output, selected, single=single, display=display)
+    _emit_records(
+        records,
+        output,
+        selected,
+        columns=columns_for(output, titles),
+        single=single,
+        display=display,
+        title=_page_title(loaded),
+    )
 
 
 @app.command(
@@ -1161,7 +1191,7 @@ def glossary(
     Search reads these acronyms as their expansions: `esskit search PAT` finds the sheet on
     territorial food projects and says `PAT → projet alimentaire territorial`.
     """
-    from esskit.formats import GLOSSARY_FIELDS, glossary_record
+    from esskit.formats import GLOSSARY_FIELDS, glossary_columns, glossary_record
 
     output = _format(fmt, as_json)
     selected = _fields(fields, GLOSSARY_FIELDS)
@@ -1195,7 +1225,12 @@ def glossary(
         records = [glossary_record(entry) for entry in entries]
         title = _page_title(loaded, "glossaire" if display is Lang.FR else "glossary")
         _emit_records(
-            records, output, selected, columns=GLOSSARY_FIELDS, display=display, title=title
+            records,
+            output,
+            selected,
+            columns=glossary_columns(output),
+            display=display,
+            title=title,
         )
 
 
