@@ -13,7 +13,7 @@ import pytest
 from helpers import SHELL_GIVEN, TINY, esskit_command
 from typer.testing import CliRunner
 
-from esskit import catalogue
+from esskit import catalogue, i18n
 from esskit.models import Catalogue
 
 
@@ -34,6 +34,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "100")
+    i18n.use("en")
 
 
 @pytest.fixture

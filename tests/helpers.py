@@ -6,8 +6,11 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent
@@ -63,3 +66,15 @@ def one_line_error(stderr: str) -> bool:
     """True when stderr is exactly one `esskit: ...` line with no traceback."""
     lines = stderr.strip().splitlines()
     return len(lines) == 1 and lines[0].startswith("esskit: ") and "Traceback" not in stderr
+
+
+def said(language: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """What `call` gives when esskit speaks `language` (`fr`, `en`); it speaks English again
+    after."""
+    from esskit import i18n
+
+    i18n.use(language)
+    try:
+        return call(*args, **kwargs)
+    finally:
+        i18n.use("en")

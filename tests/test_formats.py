@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import said
 from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -156,10 +157,10 @@ def test_glossary_note_says_what_became_of_a_scheme(
     given: dict[str, str], english: str | None, french: str | None
 ) -> None:
     entry = GlossaryEntry(term="T", fr="t", **given)  # type: ignore[arg-type]
-    assert glossary_note(entry, Lang.EN) == english
-    assert glossary_note(glossary_record(entry), Lang.EN) == english  # a record serves too
+    assert said("en", glossary_note, entry) == english
+    assert said("en", glossary_note, glossary_record(entry)) == english  # a record serves too
     if french is not None or not given:
-        assert glossary_note(entry, Lang.FR) == french
+        assert said("fr", glossary_note, entry) == french
 
 
 def test_glossary_documents_show_the_note_and_machines_the_data() -> None:
@@ -167,7 +168,7 @@ def test_glossary_documents_show_the_note_and_machines_the_data() -> None:
     records = [glossary_record(entry)]
     assert glossary_columns(Format.CSV) == list(GLOSSARY_FIELDS)
     assert glossary_columns(Format.MARKDOWN) == list(GLOSSARY_PEOPLE_COLUMNS)
-    markdown = to_markdown(records, glossary_columns(Format.MARKDOWN), Lang.FR)
+    markdown = said("fr", to_markdown, records, glossary_columns(Format.MARKDOWN))
     assert "| Note |" in markdown.splitlines()[0] and "| terminé en 2017 |" in markdown
     data = machine_output(records, Format.CSV, None, columns=glossary_columns(Format.CSV))
     assert data.splitlines()[1] == "TEPCV,territoire à énergie positive,,,,2017,"
@@ -184,27 +185,29 @@ def test_a_newer_edition_s_number_is_always_labelled_with_its_edition(
     display: Lang, expected: str
 ) -> None:
     newer = NewerEdition(edition=2026, number=19, title_fr="Animer son territoire")
-    assert newer_edition_label(newer, display) == expected
+    assert said(display.value, newer_edition_label, newer) == expected
     untitled = {"edition": 2026, "number": 19, "title_fr": None, "page": None}
-    assert newer_edition_label(untitled, display) == expected.split(" «")[0].split(" “")[0]
+    assert (
+        said(display.value, newer_edition_label, untitled) == expected.split(" «")[0].split(" “")[0]
+    )
 
 
 def test_documents_link_a_newer_edition_to_its_page() -> None:
     (eight,) = real_records(8)
     page = eight["newer_edition"]["page"]
-    markdown = to_markdown_sections([eight], section_fields(Lang.FR), Lang.FR, Lang.FR)
+    markdown = said("fr", to_markdown_sections, [eight], section_fields(Lang.FR), Lang.FR)
     assert f"- **Nouvelle édition**{NNBSP}: [Édition 2026{NNBSP}: fiche 9 «" in markdown
     assert f"](<{page}>)" in markdown
-    html = to_html([eight], ["number", "newer_edition"], Lang.EN, "t")
+    html = said("en", to_html, [eight], ["number", "newer_edition"], "t")
     assert f'<a href="{page}">2026 edition: sheet 9 “Agriculture' in html
-    sheet = to_spreadsheet([eight], ["newer_edition"], Lang.EN)
+    sheet = said("en", to_spreadsheet, [eight], ["newer_edition"])
     assert f"2026 edition: sheet 9 “Agriculture et alimentation durables & ESS” ({page})" in sheet
 
 
 def test_show_s_sections_include_the_newer_edition_only_where_there_is_one() -> None:
     records = real_records(8, 1)
     assert "newer_edition" in section_fields(Lang.FR)
-    markdown = to_markdown_sections(records, section_fields(Lang.EN), Lang.EN, Lang.EN)
+    markdown = said("en", to_markdown_sections, records, section_fields(Lang.EN), Lang.EN)
     first, second = markdown.split("\n## ")
     assert "- **Newer edition**: [2026 edition: sheet 9" in (
         first if "Sheet 8" in first else second
@@ -242,10 +245,11 @@ def test_columns_follow_the_display_in_documents_and_stay_whole_for_machines(
 
 def test_a_french_spreadsheet_marks_an_english_title_standing_in_for_a_french_one() -> None:
     rows = spreadsheet_import(
-        to_spreadsheet(
+        said(
+            "fr",
+            to_spreadsheet,
             [record(title_fr=None, title_en="Cooperatives")],
             columns_for(Format.SPREADSHEET, Lang.FR),
-            Lang.FR,
         ),
         ";",
     )
@@ -305,7 +309,7 @@ def test_spreadsheet_keeps_one_value_a_column_whatever_separators_an_import_tick
     separators: str,
 ) -> None:
     fields = ["number", "score", "title_fr", "title_en", "url"]
-    text = to_spreadsheet(SEPARATED, fields, Lang.FR).removeprefix("\ufeff")
+    text = said("fr", to_spreadsheet, SEPARATED, fields).removeprefix("\ufeff")
     rows = spreadsheet_import(text, separators)
     assert rows == list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     assert rows[1:] == [
@@ -315,7 +319,7 @@ def test_spreadsheet_keeps_one_value_a_column_whatever_separators_an_import_tick
 
 
 def test_spreadsheet_quotes_text_and_leaves_whole_numbers_bare_after_its_mark() -> None:
-    data = to_spreadsheet([record(score=3.5)], ["number", "score", "category"], Lang.EN)
+    data = said("en", to_spreadsheet, [record(score=3.5)], ["number", "score", "category"])
     assert data == '\ufeff"N°";"Score";"Category"\r\n1;"3,5";"lever"\r\n'
 
 
@@ -333,7 +337,7 @@ FORMULAS_BEHIND_BLANKS = [
 
 @pytest.mark.parametrize("title", FORMULAS_BEHIND_BLANKS, ids=repr)
 def test_spreadsheet_neutralises_a_formula_behind_blanks(title: str) -> None:
-    rows = spreadsheet_import(to_spreadsheet([{"title_en": title}], ["title_en"], Lang.EN), ";")
+    rows = spreadsheet_import(said("en", to_spreadsheet, [{"title_en": title}], ["title_en"]), ";")
     assert rows[1] == ["'" + title]
 
 
@@ -355,18 +359,18 @@ def workbook(data: bytes) -> Any:
 
 def test_workbook_has_a_frozen_heading_row_in_the_display_language() -> None:
     fields = ["number", "score", "category", "title_fr", "url"]
-    sheet = workbook(to_xlsx([record(score=49.9)], fields, Lang.FR, "Kit"))
+    sheet = workbook(said("fr", to_xlsx, [record(score=49.9)], fields, "Kit"))
     assert sheet.title == "Fiches" and sheet.freeze_panes == "A2"
     assert [cell.value for cell in sheet[1]] == ["N°", "Score", "Catégorie", "Titre (fr)", "Page"]
     assert all(cell.font.b for cell in sheet[1])
-    english = workbook(to_xlsx([record()], ["category"], Lang.EN, "Kit"))
+    english = workbook(said("en", to_xlsx, [record()], ["category"], "Kit"))
     assert english.title == "Sheets" and [c.value for c in english[2]] == ["lever"]
 
 
 def test_workbook_numbers_are_numbers_and_text_is_text() -> None:
     fields = ["number", "score", "category", "title_fr", "keywords_fr", "published"]
     row = record(number=13, score=49.9, keywords_fr=["foncier", "terres"], published="2020-09")
-    cells = workbook(to_xlsx([row], fields, Lang.FR, "Kit"))[2]
+    cells = workbook(said("fr", to_xlsx, [row], fields, "Kit"))[2]
     assert [cell.value for cell in cells] == [
         13,
         49.9,
@@ -381,7 +385,7 @@ def test_workbook_numbers_are_numbers_and_text_is_text() -> None:
 
 def test_workbook_addresses_are_links_and_a_search_shows_as_words() -> None:
     rows = [record(number=4), record(number=9, url=SEARCH, url_kind="search")]
-    sheet = workbook(to_xlsx(rows, ["number", "url"], Lang.FR, "Kit"))
+    sheet = workbook(said("fr", to_xlsx, rows, ["number", "url"], "Kit"))
     own, search = sheet["B2"], sheet["B3"]
     assert own.value == own.hyperlink.target == "https://citego.org/coretet-2585.html"
     assert search.value == "recherche sur socioeco.org" and search.hyperlink.target == SEARCH
@@ -394,7 +398,7 @@ FORMULA_TITLES += ["-2", "+33", "#N/A", "=", "\t=2"]
 
 def test_workbook_never_holds_a_formula_from_the_catalogue() -> None:
     rows = [record(number=i, title_fr=title) for i, title in enumerate(FORMULA_TITLES)]
-    data = to_xlsx(rows, ["number", "title_fr"], Lang.EN, "=1+1")
+    data = said("en", to_xlsx, rows, ["number", "title_fr"], "=1+1")
     sheet = workbook(data)
     cells = [sheet.cell(row=i + 2, column=2) for i in range(len(FORMULA_TITLES))]
     assert [cell.value for cell in cells] == FORMULA_TITLES
@@ -409,8 +413,12 @@ def test_workbook_shows_control_characters_rather_than_failing() -> None:
     title = "bell\x07 escape\x1b[31m nul\x00 del\x7f mark\u200e"
     summary = "line one\r\nline two\ttabbed"
     cells = workbook(
-        to_xlsx(
-            [record(title_fr=title, summary_fr=summary)], ["title_fr", "summary_fr"], Lang.EN, "t"
+        said(
+            "en",
+            to_xlsx,
+            [record(title_fr=title, summary_fr=summary)],
+            ["title_fr", "summary_fr"],
+            "t",
         )
     )[2]
     assert cells[0].value == "bell� escape�[31m nul� del� mark�"
@@ -418,7 +426,9 @@ def test_workbook_shows_control_characters_rather_than_failing() -> None:
 
 
 def test_workbook_cuts_a_cell_longer_than_a_cell_holds() -> None:
-    cell = workbook(to_xlsx([record(summary_fr="a" * 40_000)], ["summary_fr"], Lang.EN, "t"))["A2"]
+    cell = workbook(said("en", to_xlsx, [record(summary_fr="a" * 40_000)], ["summary_fr"], "t"))[
+        "A2"
+    ]
     assert len(cell.value) == 32_767 and cell.value.endswith("…")
 
 
@@ -430,15 +440,17 @@ def test_workbook_columns_fit_their_content_within_bounds() -> None:
             summary_fr="x" * 5_000,
         )
     ]
-    sheet = workbook(to_xlsx(rows, ["number", "category", "title_fr", "summary_fr"], Lang.FR, "t"))
+    sheet = workbook(
+        said("fr", to_xlsx, rows, ["number", "category", "title_fr", "summary_fr"], "t")
+    )
     widths = [sheet.column_dimensions[letter].width for letter in "ABCD"]
     assert widths[0] <= 8 < widths[1] < widths[2] <= 60 and widths[3] == 60
 
 
 def test_the_same_records_give_the_same_workbook_bytes() -> None:
     rows = real_records(1, 8, 16)
-    first = to_xlsx(rows, columns_for(Format.XLSX, Lang.BOTH), Lang.FR, "Kit")
-    assert to_xlsx(rows, columns_for(Format.XLSX, Lang.BOTH), Lang.FR, "Kit") == first
+    first = said("fr", to_xlsx, rows, columns_for(Format.XLSX, Lang.BOTH), "Kit")
+    assert said("fr", to_xlsx, rows, columns_for(Format.XLSX, Lang.BOTH), "Kit") == first
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
         assert {entry.date_time for entry in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     from openpyxl import load_workbook
@@ -452,7 +464,9 @@ def test_a_glossary_workbook_is_named_for_it_and_notes_what_ended() -> None:
     entry = GlossaryEntry(
         term="TEPCV", fr="territoire à énergie positive", sheets=(14,), ended="2017"
     )
-    sheet = workbook(to_xlsx([glossary_record(entry)], glossary_columns(Format.XLSX), Lang.FR, "g"))
+    sheet = workbook(
+        said("fr", to_xlsx, [glossary_record(entry)], glossary_columns(Format.XLSX), "g")
+    )
     assert sheet.title == "Glossaire"
     assert [cell.value for cell in sheet[2]] == [
         "TEPCV",
@@ -472,7 +486,7 @@ def test_a_workbook_refuses_more_rows_than_a_worksheet_has() -> None:
             raise AssertionError("not read")
 
     with pytest.raises(TooManyRows, match="1,048,575"):
-        to_xlsx(Endless(), ["number"], Lang.EN, "t")
+        said("en", to_xlsx, Endless(), ["number"], "t")
 
 
 def test_machine_output_sends_the_workbook_to_to_xlsx() -> None:
@@ -534,9 +548,9 @@ def print_rules(style: str) -> dict[str, str]:
 def test_printing_never_splits_a_row_or_a_section(kind: str) -> None:
     records = real_records(8, 16, 7)
     if kind == "table":
-        text = to_html(records, columns_for(Format.HTML, Lang.FR), Lang.FR, "t")
+        text = said("fr", to_html, records, columns_for(Format.HTML, Lang.FR), "t")
     else:
-        text = to_html_sections(records, section_fields(Lang.FR), Lang.FR, Lang.FR, "t")
+        text = said("fr", to_html_sections, records, section_fields(Lang.FR), Lang.FR, "t")
     page = page_of(text)
     rules = print_rules(page.style)
     for element in ("tr", "section") if kind == "sections" else ("tr",):
@@ -546,7 +560,7 @@ def test_printing_never_splits_a_row_or_a_section(kind: str) -> None:
 
 
 def test_addresses_break_only_after_a_slash() -> None:
-    text = to_html(real_records(8, 10, 13), ["number", "url"], Lang.EN, "t")
+    text = said("en", to_html, real_records(8, 10, 13), ["number", "url"], "t")
     assert "overflow-wrap" not in text and "word-break" not in text
     assert ".nowrap{white-space:nowrap}" in text
     for anchor in re.findall(r"<a href=[^>]*>(.*?)</a>", text):
@@ -568,8 +582,8 @@ def test_a_search_address_shows_as_words_with_the_search_as_its_link(
 ) -> None:
     row = record(url=SEARCH, url_kind="search")
     for text in (
-        to_html([row], ["number", "url"], display, "t"),
-        to_html_sections([row], ["url"], Lang.FR, display, "t"),
+        said(display.value, to_html, [row], ["number", "url"], "t"),
+        said(display.value, to_html_sections, [row], ["url"], Lang.FR, "t"),
     ):
         assert page_of(text).links == [(SEARCH, words)]
         assert text.count("duckduckgo") == 1  # only in the href
@@ -582,7 +596,7 @@ def test_html_escapes_a_newer_edition_from_the_catalogue() -> None:
         "title_fr": "<script>x</script>",
         "page": 'https://x.org/"><b>',
     }
-    text = to_html([record(newer_edition=newer)], ["newer_edition"], Lang.EN, "t")
+    text = said("en", to_html, [record(newer_edition=newer)], ["newer_edition"], "t")
     assert "<script>" not in text and "<b>" not in text
     assert page_of(text).links == [
         ('https://x.org/"><b>', "2026 edition: sheet 1 “<script>x</script>”")
@@ -651,7 +665,7 @@ def table_cells(markdown: str) -> list[list[Token]]:
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_markdown_table_cells_show_their_text_as_written(text: str) -> None:
-    markdown = to_markdown([record(title_en=text)], ["number", "title_en"], Lang.EN)
+    markdown = said("en", to_markdown, [record(title_en=text)], ["number", "title_en"])
     rows = table_cells(markdown)
     assert [len(row) for row in rows] == [2, 2]
     assert plain_inline(rows[1][1]) == text
@@ -660,7 +674,7 @@ def test_markdown_table_cells_show_their_text_as_written(text: str) -> None:
 @pytest.mark.parametrize("text", HOSTILE)
 def test_markdown_sections_show_titles_and_summaries_as_written(text: str) -> None:
     row = record(title_en=text, summary_fr=f"{text}\n\n{text} again")
-    markdown = to_markdown_sections([row], ["summary_fr"], Lang.EN, Lang.EN)
+    markdown = said("en", to_markdown_sections, [row], ["summary_fr"], Lang.EN)
     tokens = COMMONMARK.parse(markdown)
     assert [token.type for token in tokens] == [
         "heading_open",
@@ -676,7 +690,7 @@ def test_markdown_sections_show_titles_and_summaries_as_written(text: str) -> No
 
 
 def test_a_title_s_closing_hashes_survive_in_its_heading() -> None:
-    markdown = to_markdown_sections([record(title_en="C'est ## fini ##")], [], Lang.EN, Lang.EN)
+    markdown = said("en", to_markdown_sections, [record(title_en="C'est ## fini ##")], [], Lang.EN)
     (heading,) = [t for t in COMMONMARK.parse(markdown) if t.type == "inline"]
     assert plain_inline(heading) == "Sheet 1 · C'est ## fini ##"
 
@@ -687,7 +701,7 @@ PIPED = (
 
 
 def test_a_link_with_pipes_neither_splits_cells_nor_injects_a_link_or_an_image() -> None:
-    markdown = to_markdown([record(url=PIPED)], ["url", "title_en"], Lang.EN)
+    markdown = said("en", to_markdown, [record(url=PIPED)], ["url", "title_en"])
     rows = table_cells(markdown)
     assert [len(row) for row in rows] == [2, 2]
     link = rows[1][0].children or []
@@ -762,12 +776,16 @@ PLAIN_TAGS = {"table", "colgroup", "col", "thead", "tbody", "tr", "th", "td", "p
 @pytest.mark.parametrize("reader", READERS)
 def test_pandoc_reads_every_hostile_text_as_written(reader: str) -> None:
     rows = [record(number=i, title_en=text) for i, text in enumerate(HOSTILE)]
-    page = pandoc_html(to_markdown(rows, ["number", "title_en"], Lang.EN), reader)
+    page = pandoc_html(said("en", to_markdown, rows, ["number", "title_en"]), reader)
     assert page.tags - {"a"} <= PLAIN_TAGS, page.tags - PLAIN_TAGS
     assert only_visible_links(page) and page.texts[3::2] == HOSTILE
     for text in HOSTILE:
-        sections = to_markdown_sections(
-            [record(title_en=text, summary_fr=text)], ["summary_fr"], Lang.EN, Lang.EN
+        sections = said(
+            "en",
+            to_markdown_sections,
+            [record(title_en=text, summary_fr=text)],
+            ["summary_fr"],
+            Lang.EN,
         )
         page = pandoc_html(sections, reader)
         assert page.tags - {"a"} <= PLAIN_TAGS and only_visible_links(page), (text, reader)
@@ -776,14 +794,14 @@ def test_pandoc_reads_every_hostile_text_as_written(reader: str) -> None:
 
 @pytest.mark.parametrize("reader", READERS)
 def test_pandoc_keeps_a_piped_link_whole(reader: str) -> None:
-    page = pandoc_html(to_markdown([record(url=PIPED)], ["url", "title_en"], Lang.EN), reader)
+    page = pandoc_html(said("en", to_markdown, [record(url=PIPED)], ["url", "title_en"]), reader)
     assert len(page.links) == 1 and page.links[0].startswith("https://citego.org/%7C")
     assert "img" not in page.tags and page.texts[-1] == "Title"
 
 
 def test_pandoc_gives_columns_widths_that_follow_their_content() -> None:
     records = real_records(8, 16, 7, 9)
-    markdown = to_markdown(records, columns_for(Format.MARKDOWN, Lang.BOTH), Lang.FR)
+    markdown = said("fr", to_markdown, records, columns_for(Format.MARKDOWN, Lang.BOTH))
     number, category, title_fr, title_en, page = pandoc_html(markdown, "markdown").widths
     assert 2 <= number < 8 and number < category < min(title_fr, title_en)
     assert page < max(title_fr, title_en)
@@ -791,7 +809,9 @@ def test_pandoc_gives_columns_widths_that_follow_their_content() -> None:
 
 
 def test_pandoc_gives_word_the_same_column_widths(tmp_path: Path) -> None:
-    markdown = to_markdown(real_records(8, 16, 7), columns_for(Format.MARKDOWN, Lang.FR), Lang.FR)
+    markdown = said(
+        "fr", to_markdown, real_records(8, 16, 7), columns_for(Format.MARKDOWN, Lang.FR)
+    )
     html = pandoc_html(markdown, "markdown").widths
     document = tmp_path / "list.docx"
     pandoc().convert_text(markdown, "docx", format="markdown", outputfile=str(document))
@@ -818,10 +838,10 @@ def fastest(job: Callable[[], object], times: int = 3) -> float:
 @pytest.mark.parametrize(
     "export",
     [
-        lambda rows: to_markdown(rows, ["number", "summary_fr"], Lang.EN),
-        lambda rows: to_markdown_sections(rows, ["summary_fr"], Lang.EN, Lang.EN),
-        lambda rows: to_html_sections(rows, ["summary_fr"], Lang.EN, Lang.EN, "t"),
-        lambda rows: to_html(rows, ["number", "summary_fr"], Lang.EN, "t"),
+        lambda rows: said("en", to_markdown, rows, ["number", "summary_fr"]),
+        lambda rows: said("en", to_markdown_sections, rows, ["summary_fr"], Lang.EN),
+        lambda rows: said("en", to_html_sections, rows, ["summary_fr"], Lang.EN, "t"),
+        lambda rows: said("en", to_html, rows, ["number", "summary_fr"], "t"),
     ],
     ids=["markdown", "markdown-sections", "html-sections", "html"],
 )
@@ -875,7 +895,7 @@ FIELDS = ["number", "score", "category", "title_fr", "title_en", "url"]
 @pytest.mark.slow
 def test_libreoffice_reads_the_workbook_as_written(tmp_path: Path) -> None:
     book = tmp_path / "kit.xlsx"
-    book.write_bytes(to_xlsx(HOSTILE_ROWS, FIELDS, Lang.FR, "Kit"))
+    book.write_bytes(said("fr", to_xlsx, HOSTILE_ROWS, FIELDS, "Kit"))
     _soffice(tmp_path, "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1", str(book))
     text = (tmp_path / "out" / "kit.csv").read_text("utf-8")
     assert list(csv.reader(io.StringIO(text, newline=""))) == [
@@ -895,7 +915,7 @@ def test_libreoffice_reads_the_workbook_as_written(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_libreoffice_imports_the_spreadsheet_with_every_separator_ticked(tmp_path: Path) -> None:
     sheet = tmp_path / "kit.csv"
-    sheet.write_text(to_spreadsheet(HOSTILE_ROWS, FIELDS, Lang.FR), "utf-8", newline="")
+    sheet.write_text(said("fr", to_spreadsheet, HOSTILE_ROWS, FIELDS), "utf-8", newline="")
     # separators ; , and tab, quotes, UTF-8, French, and "Trim spaces" (the 11th option)
     options = "CSV:59/44/9,34,76,1,,1036,false,true,false,false,true"
     _soffice(tmp_path, f"--infilter={options}", "--convert-to", "xlsx", str(sheet))
@@ -968,7 +988,7 @@ def test_chromium_prints_rows_whole_and_breaks_addresses_after_slashes(tmp_path:
         for i, row in enumerate(base * 4)
     ]
     page = tmp_path / "kit.html"
-    page.write_text(to_html(rows, columns_for(Format.HTML, Lang.FR), Lang.FR, "Kit"), "utf-8")
+    page.write_text(said("fr", to_html, rows, columns_for(Format.HTML, Lang.FR), "Kit"), "utf-8")
     pdf = _print_to_pdf(chromium, page, tmp_path)
     pages = [unicodedata.normalize("NFKC", p.extract_text()) for p in pypdf.PdfReader(pdf).pages]
     assert len(pages) > 3

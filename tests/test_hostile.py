@@ -931,27 +931,53 @@ def test_validate_dash_with_stdin_closed_is_one_line() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", sorted(name for name in EXPECTED if name.endswith(".json") and "key" in name)
-)
-def test_both_key_readers_find_the_same_problems_in_the_corpus(name: str) -> None:
-    data = (BROKEN / name).read_bytes()
-    streamed = sorted(map(str, cat._key_problems(data, 100)))
-    assert streamed == sorted(map(str, cat._tree_key_problems(data, 100)))
-
-
-@pytest.mark.parametrize(
-    "text",
+    ("text", "expected"),
     [
-        '{"kit": {"name": "K", "x": 1, "name": "L"}, "sheets": [{"a": 1}, {"b": {"c": 1}}]}',
-        '{"sheets": [1, "s", {"number": 1, "number": 2, "links": {"pdf": null, "pdf": null}}]}',
-        '{"glossary": [{"term": "A", "sheets": [1, 2]}, {"term": "B", "y": [{"z": 1}]}], "q": 0}',
-        '{"sheets": [{"field_sources": {"title_en": "x", "title_en": "y"}, "t": "\\"k\\":"}]}',
+        (
+            '{"kit": {"name": "K", "x": 1, "name": "L"}, "sheets": [{"a": 1}, {"b": {"c": 1}}]}',
+            [
+                "kit.x: unknown field",
+                "kit.name: given twice (each key may be given once)",
+                "sheets[0].a: unknown field",
+                "sheets[1].b: unknown field",
+            ],
+        ),
+        (
+            '{"sheets": [1, "s", {"number": 1, "number": 2, "links": {"pdf": null, "pdf": 0}}]}',
+            [
+                "sheets[2].number: given twice (each key may be given once)",
+                "sheets[2].links.pdf: given twice (each key may be given once)",
+            ],
+        ),
+        (
+            '{"glossary": [{"term": "A", "sheets": [1]}, {"term": "B", "y": [{"z": 1}]}], "q": 0}',
+            ["glossary[1].y: unknown field", "q: unknown field"],
+        ),
+        (
+            '{"sheets": [{"field_sources": {"title_en": "x", "title_en": "y"}, "t": "\\"k\\":"}]}',
+            [
+                "sheets[0].field_sources.title_en: given twice (each key may be given once)",
+                "sheets[0].t: unknown field",
+            ],
+        ),
     ],
 )
-def test_both_key_readers_find_the_same_problems(text: str) -> None:
-    data = text.encode()
-    streamed = sorted(map(str, cat._key_problems(data, 100)))
-    assert streamed and streamed == sorted(map(str, cat._tree_key_problems(data, 100)))
+def test_unknown_keys_and_keys_given_twice_are_found_where_they_are(
+    text: str, expected: list[str]
+) -> None:
+    from esskit.validation import key_problems
+
+    assert sorted(map(str, key_problems(text.encode(), 100))) == sorted(expected)
+
+
+def test_a_key_given_twice_is_refused_even_behind_spaces_before_its_colon(tmp_path: Path) -> None:
+    path = write_catalogue(
+        tmp_path / "c.json", [{"number": 1, "category": "lever", "title_en": "A"}]
+    )
+    text = path.read_text("utf-8").replace('"title_en": "A"', '"title_en" : "A", "title_en"  :"B"')
+    path.write_text(text, "utf-8")
+    with pytest.raises(cat.CatalogueError, match="given twice"):
+        cat.load(path)
 
 
 # ----------------------------------------------------------------------------- third review

@@ -102,7 +102,7 @@ def test_a_missing_argument_is_one_line_in_esskit_s_words(run: Run) -> None:
     result = run("open")
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == (
-        "esskit: missing NUMBER|QUERY: a sheet number, or words to search for (the best match "
+        "esskit: missing N|QUERY: a sheet number, or words to search for (the best match "
         "is opened) (see 'esskit open --help')\n"
     )
 

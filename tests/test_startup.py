@@ -16,7 +16,7 @@ try:
     runpy.run_module("esskit", run_name="__main__", alter_sys=True)
 except SystemExit:
     pass
-from esskit.catalogue import adapter
+from esskit.validation import adapter
 heavy = ("rich", "rapidfuzz", "webbrowser", "esskit.search")
 loaded = sorted({name.split(".")[0] if name.startswith(("rich", "rapidfuzz")) else name
                  for name in sys.modules if name.startswith(heavy)})

@@ -103,7 +103,8 @@ def numbers(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
     root = ctx.find_root().params
     path = ctx.params.get("catalogue") or root.get("catalogue") or None
     try:
-        policy = cat.Policy.from_env(root.get("allow_host") or (), bool(root.get("allow_http")))
+        hosts = root.get("allow_host") or ()
+        policy = cat.Policy.of(hosts, bool(root.get("allow_http")), os.environ)
         sheets = cat.load(path, policy).sheets
     except (cat.CatalogueError, cat.BadSetting):
         return []
@@ -120,6 +121,13 @@ def numbers(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
         for sheet in sorted(sheets, key=lambda sheet: sheet.number)
         if str(sheet.number).startswith(incomplete) and str(sheet.number) not in given
     ]
+
+
+def formats(incomplete: str) -> list[str]:
+    """The output formats."""
+    from esskit.formats import Format
+
+    return [fmt.value for fmt in Format if fmt.value.startswith(incomplete)]
 
 
 def categories(incomplete: str) -> list[tuple[str, str]]:

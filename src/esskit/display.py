@@ -22,6 +22,7 @@ from esskit.formats import (
     some_keywords,
     titles_of,
 )
+from esskit.i18n import _
 from esskit.models import CONTROL, Category, GlossaryEntry, Sheet, UrlKind
 
 if TYPE_CHECKING:
@@ -96,20 +97,18 @@ def sheets_table(
     sheets: Sequence[Sheet],
     lang: Lang,
     matches: Sequence[Match] | None = None,
-    display: Lang = Lang.EN,
 ) -> RenderableType:
     """A table of sheets (or of search results, with their scores and highlighted words), its
     headings and category names in the display language. As the terminal narrows, the matched
     field loses its note, then the matched and score columns go, then both titles share one
     column, then the category goes, before a title column gets narrower than MIN_TITLE_WIDTH."""
-    return _AtWidth(lambda width: _sheets_table(sheets, lang, matches, display, width))
+    return _AtWidth(lambda width: _sheets_table(sheets, lang, matches, width))
 
 
 def _sheets_table(
     sheets: Sequence[Sheet],
     lang: Lang,
     matches: Sequence[Match] | None,
-    display: Lang,
     width: int,
 ) -> RenderableType:
     from rich.cells import cell_len
@@ -118,15 +117,15 @@ def _sheets_table(
 
     searched = matches is not None
     rows = list(matches) if matches is not None else [None] * len(sheets)
-    scores = [score_text(match.score, display) for match in rows if match is not None]
-    categories = [category_name(sheet.category, display) for sheet in sheets]
+    scores = [score_text(match.score) for match in rows if match is not None]
+    categories = [category_name(sheet.category) for sheet in sheets]
 
     def matched(match: Match, note: bool) -> str:
         m = match.matched
-        return matched_label(m.field.value, m.lang, m.note if note else None, display)
+        return matched_label(m.field.value, m.lang, m.note if note else None)
 
     def widest(name: str, cells: Iterable[str]) -> int:
-        return max([cell_len(heading(name, display)), *(cell_len(cell) for cell in cells)])
+        return max([cell_len(heading(name)), *(cell_len(cell) for cell in cells)])
 
     shown = {"score": searched, "matched": searched, "note": searched, "category": True}
     stacked = False
@@ -160,7 +159,7 @@ def _sheets_table(
     for sheet, match, category in zip(sheets, rows, categories, strict=True):
         before: list[RenderableType] = [str(sheet.number)]
         if shown["score"] and match is not None:
-            before.append(score_text(match.score, display))
+            before.append(score_text(match.score))
         if shown["category"]:
             before.append(category)
         titles: list[Text] = []
@@ -187,9 +186,9 @@ def _sheets_table(
         body.append((before, [titles] if stacked else [[title] for title in titles], after))
 
     if stacked:
-        headers = [f"{heading('title_fr', display)} · {heading('title_en', display)}"]
+        headers = [f"{heading('title_fr')} · {heading('title_en')}"]
     else:
-        headers = [heading(key, display) for key in title_keys]
+        headers = [heading(key) for key in title_keys]
     natural = [
         max([cell_len(header), *(cell_len(t.plain) for _, cols, _ in body for t in cols[i])])
         for i, header in enumerate(headers)
@@ -197,16 +196,16 @@ def _sheets_table(
     sizes = _share(natural, share * len(headers))
 
     table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
-    table.add_column(heading("number", display), justify="right", no_wrap=True)
+    table.add_column(heading("number"), justify="right", no_wrap=True)
     if shown["score"]:
-        table.add_column(heading("score", display), justify="right", no_wrap=True)
+        table.add_column(heading("score"), justify="right", no_wrap=True)
     if shown["category"]:
-        table.add_column(heading("category", display), no_wrap=True)
+        table.add_column(heading("category"), no_wrap=True)
     for header, size in zip(headers, sizes, strict=True):
         # exactly as wide as the titles are wrapped here: Rich has nothing left to squeeze
         table.add_column(header, width=size, overflow="fold")
     if shown["matched"]:
-        table.add_column(heading("matched", display), style="dim", no_wrap=True)
+        table.add_column(heading("matched"), style="dim", no_wrap=True)
     for before, title_columns, after in body:
         wrapped = [
             Text("\n").join(_wrap(title, size) for title in column)
@@ -234,16 +233,14 @@ def paragraphs(text: str) -> Text:
     return Text("\n").join(safe_text(line) for line in text.splitlines())
 
 
-def sheets_tree(
-    sheets: Sequence[Sheet], kit_name: str, edition: int, lang: Lang, display: Lang = Lang.EN
-) -> RenderableType:
+def sheets_tree(sheets: Sequence[Sheet], kit_name: str, edition: int, lang: Lang) -> RenderableType:
     """The kit's structure: introduction, levers, thematic sheets; a long title wraps under
     itself, not under its number."""
-    return _AtWidth(lambda width: _sheets_tree(sheets, kit_name, edition, lang, display, width))
+    return _AtWidth(lambda width: _sheets_tree(sheets, kit_name, edition, lang, width))
 
 
 def _sheets_tree(
-    sheets: Sequence[Sheet], kit_name: str, edition: int, lang: Lang, display: Lang, width: int
+    sheets: Sequence[Sheet], kit_name: str, edition: int, lang: Lang, width: int
 ) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
@@ -256,7 +253,7 @@ def _sheets_tree(
         members = [sheet for sheet in sheets if sheet.category is category]
         if not members:
             continue
-        branch = tree.add(Text(say(category.value, display), style="bold"))
+        branch = tree.add(Text(say(category.value), style="bold"))
         for sheet in members:
             title = sheet.title_en if lang is Lang.EN else sheet.title
             label = safe_text(french_typography(title) if sheet.title_fr else title)
@@ -327,17 +324,13 @@ class _Unbroken:
             yield Segment.line()
 
 
-def sheet_panel(
-    sheet: Sheet, url: str, url_kind: UrlKind, display: Lang = Lang.EN
-) -> RenderableType:
+def sheet_panel(sheet: Sheet, url: str, url_kind: UrlKind) -> RenderableType:
     """Everything the catalogue knows about one sheet, for a person to read. Its addresses stay
     inside the border when they fit; otherwise they follow it, one a line, never split."""
-    return _AtWidth(lambda width: _sheet_panel(sheet, url, url_kind, display, width))
+    return _AtWidth(lambda width: _sheet_panel(sheet, url, url_kind, width))
 
 
-def _sheet_panel(
-    sheet: Sheet, url: str, url_kind: UrlKind, display: Lang, width: int
-) -> RenderableType:
+def _sheet_panel(sheet: Sheet, url: str, url_kind: UrlKind, width: int) -> RenderableType:
     from rich.cells import cell_len
     from rich.console import Group
     from rich.panel import Panel
@@ -345,7 +338,7 @@ def _sheet_panel(
     from rich.text import Text
 
     def named(field: str) -> str:
-        return heading(field, display)
+        return heading(field)
 
     by_source: dict[str, list[str]] = {}
     for name, source in sheet.field_sources.items():
@@ -353,7 +346,7 @@ def _sheet_panel(
     sources = [*sheet.sources, *(source for source in by_source if source not in sheet.sources)]
     links = [
         (named("url"), url, ""),
-        ("", None, say(f"page_{url_kind.value}", display)),
+        ("", None, say(f"page_{url_kind.value}")),
         *(
             (site, getattr(sheet.links, name), "")
             for name, site in (
@@ -372,9 +365,7 @@ def _sheet_panel(
             (
                 named("sources") if i == 0 else "",
                 source,
-                f"({', '.join(_field_words(by_source[source], display))})"
-                if by_source.get(source)
-                else "",
+                f"({', '.join(_field_words(by_source[source]))})" if by_source.get(source) else "",
             )
             for i, source in enumerate(sources)
         ),
@@ -405,15 +396,15 @@ def _sheet_panel(
         grid.add_row(Text("  ").append_text(value) if "\n" not in value.plain else _indent(value))
 
     missing = Text(NO_TITLE, style="dim")
-    row(named("category"), category_name(sheet.category, display))
+    row(named("category"), category_name(sheet.category))
     row(named("title_fr"), french_typography(sheet.title_fr) if sheet.title_fr else missing)
     row(named("title_en"), sheet.title_en)
     row(named("summary_fr"), paragraphs(sheet.summary_fr) if sheet.summary_fr else None)
-    row(named("keywords_fr"), some_keywords(sheet.keywords_fr, display))
-    row(named("keywords_en"), some_keywords(sheet.keywords_en, display))
+    row(named("keywords_fr"), some_keywords(sheet.keywords_fr))
+    row(named("keywords_en"), some_keywords(sheet.keywords_en))
     row(named("published"), sheet.published)
     if sheet.newer_edition is not None:
-        row(named("newer_edition"), newer_edition_label(sheet.newer_edition, display))
+        row(named("newer_edition"), newer_edition_label(sheet.newer_edition))
     for number, (label, link, note) in enumerate(links):
         if number == len(links) - len(sources):
             row("PDF", sheet.links.pdf)  # after the pages, before the sources
@@ -421,21 +412,21 @@ def _sheet_panel(
             row(label, _link(link) if link else None, Text(note, style="dim") if note else None)
     if not sources:
         row("PDF", sheet.links.pdf)
-    title = Text(f"{say('sheet', display)} {sheet.number}", style="bold")
+    title = Text(f"{say('sheet')} {sheet.number}", style="bold")
     panel = Panel(grid, title=title, title_align="left", expand=True)
     if inside:
         return panel
     return Group(panel, _Unbroken(links, label_width + 2))
 
 
-def _field_words(names: Sequence[str], display: Lang) -> list[str]:
+def _field_words(names: Sequence[str]) -> list[str]:
     """Fields as people read them (`title_en` -> `Title (en)`, `links.citego` -> `citego.org`)."""
     sites = {
         "links.socioeco": "socioeco.org",
         "links.citego": "citego.org",
         "links.rtes": "rtes.fr",
     }
-    return [sites.get(name) or heading(name.removeprefix("links."), display) for name in names]
+    return [sites.get(name) or heading(name.removeprefix("links.")) for name in names]
 
 
 def _indent(text: Text) -> Text:
@@ -445,29 +436,29 @@ def _indent(text: Text) -> Text:
     return Text("\n").join(Text("  ").append_text(line) for line in text.split("\n"))
 
 
-def glossary_table(entries: Sequence[GlossaryEntry], display: Lang = Lang.EN) -> RenderableType:
+def glossary_table(entries: Sequence[GlossaryEntry]) -> RenderableType:
     """The glossary for a person: each term, its expansions and the sheets it leads to. Below
     NARROW_GLOSSARY columns the English name goes under the French one, so that no word is cut."""
-    return _AtWidth(lambda width: _glossary_table(entries, display, width))
+    return _AtWidth(lambda width: _glossary_table(entries, width))
 
 
 NARROW_GLOSSARY = 70
 
 
-def _glossary_table(entries: Sequence[GlossaryEntry], display: Lang, width: int) -> RenderableType:
+def _glossary_table(entries: Sequence[GlossaryEntry], width: int) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
     narrow = width < NARROW_GLOSSARY
     table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
-    table.add_column(heading("term", display), style="bold", overflow="fold", max_width=12)
-    table.add_column(heading("fr", display), ratio=2, overflow="fold")
+    table.add_column(heading("term"), style="bold", overflow="fold", max_width=12)
+    table.add_column(heading("fr"), ratio=2, overflow="fold")
     if not narrow:
-        table.add_column(heading("en", display), ratio=1, style="dim", overflow="fold")
-    table.add_column(heading("sheets", display), overflow="fold", max_width=8)
+        table.add_column(heading("en"), ratio=1, style="dim", overflow="fold")
+    table.add_column(heading("sheets"), overflow="fold", max_width=8)
     for entry in entries:
         french = safe_text(entry.fr)
-        note = glossary_note(entry, display)
+        note = glossary_note(entry)
         if note:
             french.append_text(Text("\n")).append_text(Text(safe_text(note).plain, style="dim"))
         english = safe_text(entry.en or "")
@@ -476,4 +467,33 @@ def _glossary_table(entries: Sequence[GlossaryEntry], display: Lang, width: int)
             french.stylize("dim", len(french) - len(entry.en))
         names = [french] if narrow else [french, english]
         table.add_row(safe_text(entry.term), *names, ", ".join(map(str, entry.sheets)))
+    return table
+
+
+def editions_table(records: Sequence[dict[str, object]]) -> RenderableType:
+    """The sheets of a later edition the catalogue knows, each number under its edition's
+    heading (a 2026 number is never shown as a 2020 one), with the counterpart of each."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
+    first = records[0]
+    table.add_column(_("N° ({edition})").format(edition=first["edition"]), justify="right")
+    table.add_column(heading("title_fr"), ratio=1, overflow="fold")
+    table.add_column(
+        _("N° ({edition})").format(edition=first["counterpart_edition"]), justify="right"
+    )
+    table.add_column(
+        _("Title ({edition})").format(edition=first["counterpart_edition"]),
+        ratio=1,
+        overflow="fold",
+    )
+    for record in records:
+        title = record["title_fr"]
+        table.add_row(
+            str(record["number"]),
+            safe_text(french_typography(str(title))) if title else Text(NO_TITLE, style="dim"),
+            str(record["counterpart_number"]),
+            safe_text(str(record["counterpart_title"])),
+        )
     return table

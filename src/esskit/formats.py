@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from esskit.catalogue import FRENCH_CATEGORIES
+from esskit import i18n
+from esskit.i18n import N_, _, pgettext
 from esskit.models import (
     CONTROL,
     DATE_PATTERN,
@@ -69,8 +70,9 @@ SHEET_FIELDS = (
 )
 """Every field of a sheet record, in output order."""
 
-MATCH_FIELDS = ("score", "matched")
-"""What a search adds to a sheet record."""
+MATCH_FIELDS = ("score", "matched", "matches", "not_in_kit")
+"""What a search adds to a sheet record: its score, the best of what it holds of the query, all
+of it (best first), and the query's words that are not in the kit."""
 
 DEFAULT_COLUMNS = ("number", "category", "title_fr", "title_en", "url")
 """Fields of the row formats (CSV, TSV, plain) when --fields is not given."""
@@ -90,87 +92,84 @@ BINARY_FORMATS = (Format.XLSX,)
 NNBSP = "\N{NARROW NO-BREAK SPACE}"
 
 _HEADINGS = {
-    "number": ("N°", "N°"),
-    "category": ("Category", "Catégorie"),
-    "title_fr": ("Titre (fr)", "Titre (fr)"),
-    "title_en": ("Title (en)", "Titre (en)"),
-    "url": ("Page", "Page"),
-    "url_kind": ("Page kind", "Type de page"),
-    "summary_fr": ("Summary (fr)", "Résumé"),
-    "keywords_fr": ("Keywords (fr)", "Mots-clés (fr)"),
-    "keywords_en": ("Keywords (en)", "Mots-clés (en)"),
-    "keywords_es": ("Keywords (es)", "Mots-clés (es)"),
-    "keywords_it": ("Keywords (it)", "Mots-clés (it)"),
-    "keywords_pt": ("Keywords (pt)", "Mots-clés (pt)"),
-    "keywords_de": ("Keywords (de)", "Mots-clés (de)"),
-    "related_fr": ("Related words (fr)", "Mots voisins (fr)"),
-    "related_en": ("Related words (en)", "Mots voisins (en)"),
-    "published": ("Published", "Publication"),
-    "links": ("Links", "Liens"),
-    "newer_edition": ("Newer edition", "Nouvelle édition"),
-    "sources": ("Sources", "Sources"),
-    "field_sources": ("Field sources", "Sources par champ"),
-    "score": ("Score", "Score"),
-    "matched": ("Matched", "Trouvé dans"),
-    "term": ("Term", "Sigle"),
-    "fr": ("French", "Français"),
-    "en": ("English", "Anglais"),
-    "sheets": ("Sheets", "Fiches"),
-    "replaced_by": ("Replaced by", "Remplacé par"),
-    "ended": ("Ended", "Fin"),
-    "formerly": ("Formerly", "Anciennement"),
-    "note": ("Note", "Note"),
+    "number": N_("N°"),
+    "category": N_("Category"),
+    "title_fr": N_("Titre (fr)"),
+    "title_en": N_("Title (en)"),
+    "url": N_("Page"),
+    "url_kind": N_("Page kind"),
+    "summary_fr": N_("Summary (fr)"),
+    "keywords_fr": N_("Keywords (fr)"),
+    "keywords_en": N_("Keywords (en)"),
+    "keywords_es": N_("Keywords (es)"),
+    "keywords_it": N_("Keywords (it)"),
+    "keywords_pt": N_("Keywords (pt)"),
+    "keywords_de": N_("Keywords (de)"),
+    "related_fr": N_("Related words (fr)"),
+    "related_en": N_("Related words (en)"),
+    "published": N_("Published"),
+    "links": N_("Links"),
+    "newer_edition": N_("Newer edition"),
+    "sources": N_("Sources"),
+    "field_sources": N_("Field sources"),
+    "score": N_("Score"),
+    "matched": N_("Matched"),
+    "term": N_("Term"),
+    "fr": N_("French"),
+    "en": N_("English"),
+    "sheets": N_("Sheets"),
+    "replaced_by": N_("Replaced by"),
+    "ended": N_("Ended"),
+    "formerly": N_("Formerly"),
+    "note": N_("Note"),
+    "edition": N_("Edition"),
+    "page": N_("Page"),
+    "counterpart_edition": N_("Counterpart's edition"),
+    "counterpart_number": N_("Counterpart"),
+    "counterpart_title": N_("Counterpart's title"),
+    "matches": N_("Matches"),
+    "not_in_kit": N_("Not in the kit"),
 }
 """A field's heading for people, in English and in French (the field's name when not here)."""
 
 _WORDS = {
-    "sheet": ("Sheet", "Fiche"),
-    "more_keywords": (
-        "and {} more (--json lists them all)",
-        "et {} autres (--json les donne tous)",
-    ),
-    "page_socioeco": ("the sheet's socioeco.org page", "la page de la fiche sur socioeco.org"),
-    "page_citego": ("the sheet's citego.org page", "la page de la fiche sur citego.org"),
-    "page_search": (
-        "no page of its own is known: a socioeco.org search",
-        f"pas de page propre connue{NNBSP}: une recherche sur socioeco.org",
-    ),
-    "search_link": ("search on socioeco.org", "recherche sur socioeco.org"),
-    "newer_edition": (
-        "{edition} edition: sheet {number}",
-        f"Édition {{edition}}{NNBSP}: fiche {{number}}",
-    ),
-    "quoted": ("“{}”", f"«{NNBSP}{{}}{NNBSP}»"),
-    "replaced_by": ("replaced by {}", "remplacé par {}"),
-    "ended": ("ended", "terminé"),
-    "formerly": ("formerly {}", "anciennement {}"),
-    "after_name_on_day": (", {}", ", {}"),
-    "on_day": (" on {}", " le {}"),
-    "in_period": (" in {}", " en {}"),
-    "day_month_year": ("{day} {month} {year}", "{day} {month} {year}"),
-    "first_day": ("1", "1er"),
-    "month_1": ("January", "janvier"),
-    "month_2": ("February", "février"),
-    "month_3": ("March", "mars"),
-    "month_4": ("April", "avril"),
-    "month_5": ("May", "mai"),
-    "month_6": ("June", "juin"),
-    "month_7": ("July", "juillet"),
-    "month_8": ("August", "août"),
-    "month_9": ("September", "septembre"),
-    "month_10": ("October", "octobre"),
-    "month_11": ("November", "novembre"),
-    "month_12": ("December", "décembre"),
-    "title": ("title", "titre"),
-    "keywords": ("keywords", "mots-clés"),
-    "glossary": ("glossary", "glossaire"),
-    "summary": ("summary", "résumé"),
-    "number": ("number", "numéro"),
-    "intro": ("Introduction", "Introduction"),
-    "lever": ("Levers", "Leviers"),
-    "thematic": ("Thematic sheets", "Thématiques"),
-    "tab_sheets": ("Sheets", "Fiches"),
-    "tab_glossary": ("Glossary", "Glossaire"),
+    "sheet": N_("Sheet"),
+    "more_keywords": N_("and {} more (--json lists them all)"),
+    "page_socioeco": N_("the sheet's socioeco.org page"),
+    "page_citego": N_("the sheet's citego.org page"),
+    "page_search": N_("no page of its own is known: a socioeco.org search"),
+    "search_link": N_("search on socioeco.org"),
+    "newer_edition": N_("{edition} edition: sheet {number}"),
+    "quoted": N_("“{}”"),
+    "replaced_by": N_("replaced by {}"),
+    "ended": N_("ended"),
+    "formerly": N_("formerly {}"),
+    "after_name_on_day": N_(", {}"),
+    "on_day": N_(" on {}"),
+    "in_period": N_(" in {}"),
+    "day_month_year": N_("{day} {month} {year}"),
+    "month_1": N_("January"),
+    "month_2": N_("February"),
+    "month_3": N_("March"),
+    "month_4": N_("April"),
+    "month_5": N_("May"),
+    "month_6": N_("June"),
+    "month_7": N_("July"),
+    "month_8": N_("August"),
+    "month_9": N_("September"),
+    "month_10": N_("October"),
+    "month_11": N_("November"),
+    "month_12": N_("December"),
+    "title": N_("title"),
+    "keywords": N_("keywords"),
+    "glossary": N_("glossary"),
+    "summary": N_("summary"),
+    "number": N_("number"),
+    "intro": N_("Introduction"),
+    "lever": N_("Levers"),
+    "thematic": N_("Thematic sheets"),
+    "tab_sheets": N_("Sheets"),
+    "tab_glossary": N_("Glossary"),
 }
 """The other words a display uses, in English and in French."""
 
@@ -225,13 +224,34 @@ def match_record(match: Match, url: str, url_kind: UrlKind) -> Record:
     """A search result as a JSON-ready dict: the sheet's record with `score` and `matched`."""
     record = sheet_record(match.sheet, url, url_kind)
     record["score"] = match.score
-    record["matched"] = {
-        "field": match.matched.field.value,
-        "lang": match.matched.lang,
-        "text": match.matched.text,
-        "note": match.matched.note,
-    }
+    record["matched"] = match.matched._asdict()
+    record["matches"] = [matched._asdict() for matched in match.matches]
+    record["not_in_kit"] = list(match.not_in_kit)
     return record
+
+
+EDITION_FIELDS = (
+    "edition", "number", "title_fr", "page", "counterpart_edition", "counterpart_number",
+    "counterpart_title",
+)  # fmt: skip
+"""Every field of a record of a sheet of a later edition: that edition, the sheet's number and
+title in it, its page, and its counterpart in the catalogue's edition."""
+
+
+def edition_record(sheet: Sheet, edition: int) -> Record:
+    """The counterpart of a sheet in a later edition as a JSON-ready dict, each number beside
+    its edition (a 2026 number is never read as a 2020 one)."""
+    newer = sheet.newer_edition
+    assert newer is not None
+    return {
+        "edition": newer.edition,
+        "number": newer.number,
+        "title_fr": newer.title_fr,
+        "page": newer.page,
+        "counterpart_edition": edition,
+        "counterpart_number": sheet.number,
+        "counterpart_title": sheet.title,
+    }
 
 
 GLOSSARY_FIELDS = ("term", "fr", "en", "sheets", "replaced_by", "ended", "formerly")
@@ -329,37 +349,49 @@ def to_tsv(records: Sequence[Record], fields: Sequence[str], *, header: bool = T
 # ----------------------------------------------------------------------------- words for people
 
 
-def say(key: str, display: Lang) -> str:
+def french() -> bool:
+    """Whether people read French: the display language (esskit.i18n) is French."""
+    return i18n.language() == "fr"
+
+
+def say(key: str) -> str:
     """One of the words a display uses (`sheet` → `Fiche`), in the display language."""
-    return _WORDS[key][display is Lang.FR]
+    return _(_WORDS[key])
 
 
 SHOWN_KEYWORDS = 12
 """Keywords a panel shows in each language: the kit's vocabulary gives some sheets seventy."""
 
 
-def some_keywords(keywords: Sequence[str], display: Lang) -> str:
+def some_keywords(keywords: Sequence[str]) -> str:
     """The first keywords, and how many more there are."""
     shown = ", ".join(keywords[:SHOWN_KEYWORDS])
     more = len(keywords) - SHOWN_KEYWORDS
-    return f"{shown}, {say('more_keywords', display).format(more)}" if more > 0 else shown
+    return f"{shown}, {say('more_keywords').format(more)}" if more > 0 else shown
 
 
-def matched_label(field: str, lang: str | None, note: str | None, display: Lang) -> str:
+def matched_label(field: str, lang: str | None, note: str | None) -> str:
     """`title (fr)` (`titre (fr)` in French), and how the query was read when search says so."""
-    name = say(field, display) if field in _WORDS else field
+    name = say(field) if field in _WORDS else field
     where = name + (f" ({lang})" if lang else "")
     return f"{where} · {note}" if note else where
 
 
-def heading(field: str, display: Lang) -> str:
+def heading(field: str) -> str:
     """A field's heading for people in the display language (`title_fr` → `Titre (fr)`)."""
-    return _HEADINGS.get(field, (field, field))[display is Lang.FR]
+    return _(_HEADINGS[field]) if field in _HEADINGS else field
 
 
-def category_name(category: Category, display: Lang) -> str:
+CATEGORY_NAMES = {
+    Category.INTRO: N_("intro"),
+    Category.LEVER: N_("lever"),
+    Category.THEMATIC: N_("thematic"),
+}
+
+
+def category_name(category: Category) -> str:
     """`lever` in English, `levier` in French."""
-    return FRENCH_CATEGORIES[category] if display is Lang.FR else category.value
+    return _(CATEGORY_NAMES[category])
 
 
 _BEFORE_HIGH_PUNCTUATION = r"(?<=\S)[ \u00a0](?=[?!:;]+(?:\s|$))"
@@ -376,17 +408,17 @@ def _field_of(item: object, name: str) -> Any:
     return item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
 
 
-def newer_edition_label(newer: NewerEdition | Mapping[str, Any], display: Lang) -> str:
+def newer_edition_label(newer: NewerEdition | Mapping[str, Any]) -> str:
     """A sheet's counterpart in a later edition, its number always labelled with that edition:
     `2026 edition: sheet 19 “Animer son territoire”` (`Édition 2026 : fiche 19 « … »`)."""
-    label = say("newer_edition", display).format(
+    label = say("newer_edition").format(
         edition=_field_of(newer, "edition"), number=_field_of(newer, "number")
     )
     title = _field_of(newer, "title_fr")
-    return f"{label} {say('quoted', display).format(french_typography(title))}" if title else label
+    return f"{label} {say('quoted').format(french_typography(title))}" if title else label
 
 
-def _date_words(date: str, display: Lang) -> tuple[str, bool]:
+def _date_words(date: str) -> tuple[str, bool]:
     """`2024-07-01` as `1 July 2024` (`1er juillet 2024`), `2024-07` as `July 2024`, `2017` as
     itself; and whether it names a day."""
     if not re.fullmatch(DATE_PATTERN, date):
@@ -394,24 +426,24 @@ def _date_words(date: str, display: Lang) -> tuple[str, bool]:
     year, *rest = date.split("-")
     if not rest:
         return year, False
-    month = say(f"month_{int(rest[0])}", display)
+    month = say(f"month_{int(rest[0])}")
     if len(rest) == 1:
         return f"{month} {year}", False
-    day = say("first_day", display) if int(rest[1]) == 1 else str(int(rest[1]))
-    return say("day_month_year", display).format(day=day, month=month, year=year), True
+    day = pgettext("the first day of a month", "1") if int(rest[1]) == 1 else str(int(rest[1]))
+    return say("day_month_year").format(day=day, month=month, year=year), True
 
 
-def _when(date: str | None, display: Lang, *, after_name: bool) -> str:
+def _when(date: str | None, *, after_name: bool) -> str:
     """When something ended, to follow `replaced by …` (`after_name`) or `ended`."""
     if not date:
         return ""
-    words, is_day = _date_words(date, display)
+    words, is_day = _date_words(date)
     if not is_day:
-        return say("in_period", display).format(words)
-    return say("after_name_on_day" if after_name else "on_day", display).format(words)
+        return say("in_period").format(words)
+    return say("after_name_on_day" if after_name else "on_day").format(words)
 
 
-def glossary_note(entry: GlossaryEntry | Mapping[str, Any], display: Lang) -> str | None:
+def glossary_note(entry: GlossaryEntry | Mapping[str, Any]) -> str | None:
     """What became of the scheme or body a glossary entry names, in the display language
     (`replaced by France Ruralités Revitalisation (FRR), 1 July 2024`, `ended in 2017`,
     `formerly …`), or None when the catalogue says nothing of it."""
@@ -419,12 +451,12 @@ def glossary_note(entry: GlossaryEntry | Mapping[str, Any], display: Lang) -> st
     formerly = _field_of(entry, "formerly")
     parts = []
     if replaced:
-        when = _when(ended, display, after_name=True)
-        parts.append(say("replaced_by", display).format(replaced) + when)
+        when = _when(ended, after_name=True)
+        parts.append(say("replaced_by").format(replaced) + when)
     elif ended:
-        parts.append(say("ended", display) + _when(ended, display, after_name=False))
+        parts.append(say("ended") + _when(ended, after_name=False))
     if formerly:
-        parts.append(say("formerly", display).format(formerly))
+        parts.append(say("formerly").format(formerly))
     return "; ".join(parts) or None
 
 
@@ -446,18 +478,18 @@ def _french_title(record: Record, *, mark_english: bool, document: bool) -> Any:
     return french_typography(value) if document and isinstance(value, str) else value
 
 
-def _category_value(record: Record, display: Lang) -> Any:
+def _category_value(record: Record) -> Any:
     value = record.get("category")
     if isinstance(value, str) and value in _CATEGORY_VALUES:
-        return category_name(Category(value), display)
+        return category_name(Category(value))
     return value
 
 
-def _matched_value(record: Record, display: Lang) -> Any:
+def _matched_value(record: Record) -> Any:
     value = record.get("matched")
     if isinstance(value, Mapping):
         field = str(value.get("field"))
-        return matched_label(field, value.get("lang"), value.get("note"), display)
+        return matched_label(field, value.get("lang"), value.get("note"))
     return value
 
 
@@ -465,33 +497,33 @@ def _is_address(text: str) -> bool:
     return text.startswith(("https://", "http://"))
 
 
-def _url_value(record: Record, display: Lang) -> Any:
+def _url_value(record: Record) -> Any:
     """The page as a link: its address, or for a web search (a long, percent-encoded address)
     words that say so."""
     value = record.get("url")
     if not isinstance(value, str) or not _is_address(value):
         return value
     if record.get("url_kind") == UrlKind.SEARCH.value:
-        return Link(say("search_link", display), value, value)
+        return Link(say("search_link"), value, value)
     return Link(value, value, value)
 
 
-def _newer_edition_value(record: Record, display: Lang) -> Any:
+def _newer_edition_value(record: Record) -> Any:
     value = record.get("newer_edition")
     if not isinstance(value, Mapping):
         return value
-    label = newer_edition_label(value, display)
+    label = newer_edition_label(value)
     page = value.get("page")
     if isinstance(page, str) and _is_address(page):
         return Link(label, page, f"{label} ({page})")
     return label
 
 
-def _note_value(record: Record, display: Lang) -> Any:
-    return glossary_note(record, display)
+def _note_value(record: Record) -> Any:
+    return glossary_note(record)
 
 
-_SHAPES: dict[str, Callable[[Record, Lang], Any]] = {
+_SHAPES: dict[str, Callable[[Record], Any]] = {
     "category": _category_value,
     "matched": _matched_value,
     "url": _url_value,
@@ -502,7 +534,7 @@ _SHAPES: dict[str, Callable[[Record, Lang], Any]] = {
 
 
 def _people_value(
-    record: Record, name: str, display: Lang, *, mark_english: bool = True, document: bool = True
+    record: Record, name: str, *, mark_english: bool = True, document: bool = True
 ) -> Any:
     """A field as people read it: category names in the display language, addresses as links;
     an unknown French title as the English one marked `(en)` with `mark_english` (no English
@@ -511,17 +543,17 @@ def _people_value(
     if name == "title_fr":
         return _french_title(record, mark_english=mark_english, document=document)
     shape = _SHAPES.get(name)
-    return shape(record, display) if shape else record.get(name)
+    return shape(record) if shape else record.get(name)
 
 
-def _decimal_mark(display: Lang) -> str:
+def _decimal_mark() -> str:
     """The decimal mark people read in the display language: `49,9` in French, `49.9` else."""
-    return "," if display is Lang.FR else "."
+    return "," if french() else "."
 
 
-def score_text(score: float, display: Lang) -> str:
+def score_text(score: float) -> str:
     """A score as people read it in the display language (`49,9` in French)."""
-    return f"{score:g}".replace(".", _decimal_mark(display))
+    return f"{score:g}".replace(".", _decimal_mark())
 
 
 def _people_text(value: Any, decimal: str = ".") -> str:
@@ -551,13 +583,10 @@ def _no_english_column(fields: Sequence[str]) -> bool:
     return "title_en" not in fields
 
 
-def _row_values(record: Record, fields: Sequence[str], display: Lang, document: bool) -> list[Any]:
+def _row_values(record: Record, fields: Sequence[str], document: bool) -> list[Any]:
     """A record's cells as people read them, for a table of `fields`."""
     mark = _no_english_column(fields)
-    return [
-        _people_value(record, name, display, mark_english=mark, document=document)
-        for name in fields
-    ]
+    return [_people_value(record, name, mark_english=mark, document=document) for name in fields]
 
 
 # ----------------------------------------------------------------------------- column choice
@@ -620,7 +649,7 @@ def _spreadsheet_cell(value: Any) -> str | int:
     return neutralise(text)
 
 
-def to_spreadsheet(records: Sequence[Record], fields: Sequence[str], display: Lang) -> str:
+def to_spreadsheet(records: Sequence[Record], fields: Sequence[str]) -> str:
     """CSV that French Excel and LibreOffice open right by double-click: UTF-8 with a byte-order
     mark, `;` between cells, CRLF, decimal commas, headings and category names for people, every
     text cell quoted (so that an import that splits at commas or tabs as well keeps one value a
@@ -629,9 +658,9 @@ def to_spreadsheet(records: Sequence[Record], fields: Sequence[str], display: La
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
-    writer.writerow([heading(name, display) for name in fields])
+    writer.writerow([heading(name) for name in fields])
     for record in records:
-        values = _row_values(record, fields, display, document=False)
+        values = _row_values(record, fields, document=False)
         writer.writerow([_spreadsheet_cell(value) for value in values])
     return "\ufeff" + buffer.getvalue()
 
@@ -678,12 +707,12 @@ def _xlsx_width(value: Any, decimal: str) -> int:
     return max((len(line) for line in text.split("\n")), default=0)
 
 
-def _xlsx_widths(records: Sequence[Record], fields: Sequence[str], display: Lang) -> list[int]:
+def _xlsx_widths(records: Sequence[Record], fields: Sequence[str]) -> list[int]:
     """Column widths that fit the headings and the content, within _XLSX_WIDTHS."""
-    widths = [len(heading(name, display)) for name in fields]
-    decimal = _decimal_mark(display)
+    widths = [len(heading(name)) for name in fields]
+    decimal = _decimal_mark()
     for record in records:
-        for i, value in enumerate(_row_values(record, fields, display, document=False)):
+        for i, value in enumerate(_row_values(record, fields, document=False)):
             widths[i] = max(widths[i], _xlsx_width(value, decimal))
     narrowest, widest = _XLSX_WIDTHS
     return [min(max(width + 2, narrowest), widest) for width in widths]
@@ -734,13 +763,13 @@ def _xlsx_cell(sheet: _WorkbookChild, value: Any, styles: _XlsxStyles) -> Any:
 
 
 def _xlsx_heading_row(
-    sheet: _WorkbookChild, fields: Sequence[str], display: Lang, styles: _XlsxStyles
+    sheet: _WorkbookChild, fields: Sequence[str], styles: _XlsxStyles
 ) -> list[Any]:
     from openpyxl.cell import WriteOnlyCell
 
     row = []
     for name in fields:
-        cell = WriteOnlyCell(sheet, heading(name, display))
+        cell = WriteOnlyCell(sheet, heading(name))
         cell.font = styles.heading
         row.append(cell)
     return row
@@ -764,31 +793,29 @@ def _reproducible(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _tab_name(fields: Sequence[str], display: Lang) -> str:
+def _tab_name(fields: Sequence[str]) -> str:
     """The worksheet's name: the glossary's when its records are glossary entries."""
-    return say("tab_glossary" if "term" in fields else "tab_sheets", display)
+    return say("tab_glossary" if "term" in fields else "tab_sheets")
 
 
-def _write_sheet(
-    book: Workbook, records: Sequence[Record], fields: Sequence[str], display: Lang
-) -> None:
+def _write_sheet(book: Workbook, records: Sequence[Record], fields: Sequence[str]) -> None:
     """The workbook's one worksheet: a frozen, filterable heading row, then a row a record."""
     from openpyxl.utils import get_column_letter
 
-    sheet = book.create_sheet(_tab_name(fields, display))
+    sheet = book.create_sheet(_tab_name(fields))
     sheet.freeze_panes = "A2"
     sheet.print_title_rows = "1:1"  # printed on every page
-    for i, width in enumerate(_xlsx_widths(records, fields, display), start=1):
+    for i, width in enumerate(_xlsx_widths(records, fields), start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(fields))}{len(records) + 1}"
     styles = _xlsx_styles()
-    sheet.append(_xlsx_heading_row(sheet, fields, display, styles))
+    sheet.append(_xlsx_heading_row(sheet, fields, styles))
     for record in records:
-        values = _row_values(record, fields, display, document=False)
+        values = _row_values(record, fields, document=False)
         sheet.append([_xlsx_cell(sheet, value, styles) for value in values])
 
 
-def _workbook_bytes(book: Workbook, title: str, display: Lang) -> bytes:
+def _workbook_bytes(book: Workbook, title: str) -> bytes:
     """The workbook as a file, with its title and language, dated _XLSX_DATE."""
     from datetime import datetime
     from zipfile import ZIP_DEFLATED, ZipFile
@@ -798,7 +825,7 @@ def _workbook_bytes(book: Workbook, title: str, display: Lang) -> bytes:
     properties = book.properties
     properties.title = _xlsx_text(title)[:255] or None
     properties.creator = "esskit"
-    properties.language = "fr" if display is Lang.FR else "en"
+    properties.language = "fr" if french() else "en"
     properties.created = properties.modified = datetime(*_XLSX_DATE)
     buffer = io.BytesIO()
     with ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True) as archive:
@@ -806,7 +833,7 @@ def _workbook_bytes(book: Workbook, title: str, display: Lang) -> bytes:
     return _reproducible(buffer.getvalue())
 
 
-def to_xlsx(records: Sequence[Record], fields: Sequence[str], display: Lang, title: str) -> bytes:
+def to_xlsx(records: Sequence[Record], fields: Sequence[str], title: str) -> bytes:
     """An Excel workbook (Office Open XML) of the records, for Excel and LibreOffice: one
     worksheet with a frozen, filterable header row, headings and categories in the display
     language, numbers as numbers, links that work, catalogue text always text (never a
@@ -820,8 +847,8 @@ def to_xlsx(records: Sequence[Record], fields: Sequence[str], display: Lang, tit
             f"{len(records):,} rows are more than a worksheet holds ({MAX_XLSX_ROWS:,})"
         )
     book = Workbook(write_only=True)
-    _write_sheet(book, records, fields, display)
-    return _workbook_bytes(book, title, display)
+    _write_sheet(book, records, fields)
+    return _workbook_bytes(book, title)
 
 
 # ----------------------------------------------------------------------------- Markdown
@@ -862,10 +889,10 @@ def _md_link(link: Link) -> str:
     return f"[{_md(link.text)}](<{href.replace('&', '&amp;')}>)"
 
 
-def _md_cell(value: Any, display: Lang) -> str:
+def _md_cell(value: Any) -> str:
     if isinstance(value, Link):
         return _md_link(value)
-    return _md(_people_text(value, _decimal_mark(display)))
+    return _md(_people_text(value, _decimal_mark()))
 
 
 _PAGE_WIDTH = 90
@@ -898,25 +925,25 @@ def _rule(fields: Sequence[str], widths: Sequence[int]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def to_markdown(records: Sequence[Record], fields: Sequence[str], display: Lang) -> str:
+def to_markdown(records: Sequence[Record], fields: Sequence[str]) -> str:
     """A Markdown table (GitHub's and CommonMark's pipe tables) to paste into a document, whose
     separator row gives pandoc column widths that follow the content."""
-    head = [_md(heading(name, display)) for name in fields]
-    widths = [len(heading(name, display)) for name in fields]
-    decimal = _decimal_mark(display)
+    head = [_md(heading(name)) for name in fields]
+    widths = [len(heading(name)) for name in fields]
+    decimal = _decimal_mark()
     lines = []
     for record in records:
-        values = _row_values(record, fields, display, document=True)
+        values = _row_values(record, fields, document=True)
         for i, value in enumerate(values):
             widths[i] = max(widths[i], len(_people_text(value, decimal)))
-        lines.append("| " + " | ".join(_md_cell(value, display) for value in values) + " |")
+        lines.append("| " + " | ".join(_md_cell(value) for value in values) + " |")
     return "\n".join(["| " + " | ".join(head) + " |", _rule(fields, widths), *lines]) + "\n"
 
 
-def _section_title(record: Record, lang: Lang, display: Lang) -> tuple[str, str, str]:
+def _section_title(record: Record, lang: Lang) -> tuple[str, str, str]:
     """`Fiche 8`, `Économie sociale …` and `fr`: a sheet's number, its title in the language
     asked (the English one marked `(en)` where the French one is unknown) and that language."""
-    name = f"{say('sheet', display)} {record.get('number')}"
+    name = f"{say('sheet')} {record.get('number')}"
     if lang is Lang.EN or not record.get("title_fr"):
         title = str(record.get("title_en") or "")
         return name, title + ("" if lang is Lang.EN else " (en)"), "en"
@@ -930,26 +957,24 @@ def section_fields(lang: Lang) -> list[str]:
     return ["category", *other, "url", "newer_edition", "summary_fr"]
 
 
-def _md_section(record: Record, fields: Sequence[str], lang: Lang, display: Lang) -> str:
-    colon = f"{NNBSP}:" if display is Lang.FR else ":"
-    name, title, _ = _section_title(record, lang, display)
+def _md_section(record: Record, fields: Sequence[str], lang: Lang) -> str:
+    colon = f"{NNBSP}:" if french() else ":"
+    name, title, _ = _section_title(record, lang)
     lines = [f"## {_md(name)} · {_md(title)}", ""]
     for field in fields:
-        value = _people_value(record, field, display, mark_english=False)
+        value = _people_value(record, field, mark_english=False)
         if field == "summary_fr" and value:
             lines += ["", *(_md_paragraph(p) + "\n" for p in _paragraph_list(str(value)))]
         elif not _is_empty(value):
-            label = _md(heading(field, display))
-            lines.append(f"- **{label}**{colon} {_md_cell(value, display)}")
+            label = _md(heading(field))
+            lines.append(f"- **{label}**{colon} {_md_cell(value)}")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def to_markdown_sections(
-    records: Sequence[Record], fields: Sequence[str], lang: Lang, display: Lang
-) -> str:
+def to_markdown_sections(records: Sequence[Record], fields: Sequence[str], lang: Lang) -> str:
     """A Markdown section per sheet: its number and title, then a line per field, the summary as
     paragraphs."""
-    return "\n".join(_md_section(record, fields, lang, display) for record in records)
+    return "\n".join(_md_section(record, fields, lang) for record in records)
 
 
 def _one_line(text: str) -> str:
@@ -1014,14 +1039,14 @@ def _css(name: str) -> str:
     return ' class="number"' if name in _NUMERIC else ""
 
 
-def _html_cell(name: str, value: Any, display: Lang, lang_of: str | None = None) -> str:
+def _html_cell(name: str, value: Any, lang_of: str | None = None) -> str:
     from html import escape
 
     css = _css(name)
     if isinstance(value, Link):
         words = _h_address(value.text) if value.text == value.href else _h(value.text)
         return f'<td{css}><a href="{escape(value.href)}">{words}</a></td>'
-    text = _people_text(value, _decimal_mark(display))
+    text = _people_text(value, _decimal_mark())
     where = f' lang="{lang_of}"' if lang_of and text not in ("", NO_TITLE) else ""
     shown = _h_address(text) if name in _ADDRESS_FIELDS else _h(text)
     return f"<td{css}{where}>{shown}</td>"
@@ -1040,11 +1065,11 @@ def _cell_lang(record: Record, name: str) -> str | None:
     return _TEXT_LANGS.get(name)
 
 
-def _html_page(title: str, body: list[str], display: Lang) -> str:
+def _html_page(title: str, body: list[str]) -> str:
     return "\n".join(
         [
             "<!DOCTYPE html>",
-            f'<html lang="{"fr" if display is Lang.FR else "en"}">',
+            f'<html lang="{"fr" if french() else "en"}">',
             "<head>",
             '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -1063,55 +1088,53 @@ def _html_page(title: str, body: list[str], display: Lang) -> str:
     )
 
 
-def _html_row(record: Record, fields: Sequence[str], display: Lang) -> str:
-    values = _row_values(record, fields, display, document=True)
+def _html_row(record: Record, fields: Sequence[str]) -> str:
+    values = _row_values(record, fields, document=True)
     cells = (
-        _html_cell(name, value, display, _cell_lang(record, name))
+        _html_cell(name, value, _cell_lang(record, name))
         for name, value in zip(fields, values, strict=True)
     )
     return "<tr>" + "".join(cells) + "</tr>"
 
 
-def to_html(records: Sequence[Record], fields: Sequence[str], display: Lang, title: str) -> str:
+def to_html(records: Sequence[Record], fields: Sequence[str], title: str) -> str:
     """A standalone, printable HTML page holding a table of the records: UTF-8, no external
     assets, every value escaped, links that work."""
-    head = "".join(
-        f'<th scope="col"{_css(name)}>{_h(heading(name, display))}</th>' for name in fields
-    )
-    rows = [_html_row(record, fields, display) for record in records]
+    head = "".join(f'<th scope="col"{_css(name)}>{_h(heading(name))}</th>' for name in fields)
+    rows = [_html_row(record, fields) for record in records]
     table = ["<table>", f"<thead><tr>{head}</tr></thead>", "<tbody>", *rows, "</tbody>", "</table>"]
-    return _html_page(title, table, display)
+    return _html_page(title, table)
 
 
-def _html_section(record: Record, fields: Sequence[str], lang: Lang, display: Lang) -> list[str]:
+def _html_section(record: Record, fields: Sequence[str], lang: Lang) -> list[str]:
     from html import escape
 
     anchor = f"sheet-{escape(str(record.get('number')))}"
-    name, sheet_title, title_lang = _section_title(record, lang, display)
+    name, sheet_title, title_lang = _section_title(record, lang)
     shown = f'{_h(name)} · <span lang="{title_lang}">{_h(sheet_title)}</span>'
     body = [f'<section aria-labelledby="{anchor}">', f'<h2 id="{anchor}">{shown}</h2>']
     body.append("<table><tbody>")
     for field in fields:
-        value = _people_value(record, field, display, mark_english=False)
+        value = _people_value(record, field, mark_english=False)
         if _is_empty(value):
             continue
-        label = f'<th scope="row">{_h(heading(field, display))}</th>'
+        label = f'<th scope="row">{_h(heading(field))}</th>'
         if field == "summary_fr":
             paras = "".join(f"<p>{_h(p)}</p>" for p in _paragraph_list(str(value)))
             body.append(f'<tr>{label}<td lang="fr">{paras}</td></tr>')
         else:
-            cell = _html_cell(field, value, display, _cell_lang(record, field))
+            cell = _html_cell(field, value, _cell_lang(record, field))
             body.append(f"<tr>{label}{cell}</tr>")
     return [*body, "</tbody></table>", "</section>"]
 
 
 def to_html_sections(
-    records: Sequence[Record], fields: Sequence[str], lang: Lang, display: Lang, title: str
+    records: Sequence[Record], fields: Sequence[str], lang: Lang, title: str
 ) -> str:
     """A standalone HTML page with a section per sheet: its title, then a table of its fields,
     the summary as paragraphs."""
-    body = [line for record in records for line in _html_section(record, fields, lang, display)]
-    return _html_page(title, body, display)
+    body = [line for record in records for line in _html_section(record, fields, lang)]
+    return _html_page(title, body)
 
 
 # ----------------------------------------------------------------------------- every format
@@ -1125,7 +1148,6 @@ def machine_output(
     columns: Sequence[str] = DEFAULT_COLUMNS,
     single: bool = False,
     pretty: bool = False,
-    display: Lang = Lang.EN,
     title: str = "",
 ) -> str:
     """Records in any text format but the table, generic over their fields: `fields` (or else
@@ -1136,11 +1158,11 @@ def machine_output(
     if fmt is Format.XLSX:
         raise ValueError("an xlsx workbook is bytes, not text: write to_xlsx(...)")
     if fmt is Format.MARKDOWN:
-        return to_markdown(records, chosen, display)
+        return to_markdown(records, chosen)
     if fmt is Format.HTML:
-        return to_html(records, chosen, display, title)
+        return to_html(records, chosen, title)
     if fmt is Format.SPREADSHEET:
-        return to_spreadsheet(records, chosen, display)
+        return to_spreadsheet(records, chosen)
     selected = select(records, fields)
     if fmt is Format.JSON:
         return to_json(selected[0] if single and selected else selected, pretty=pretty)

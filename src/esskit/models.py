@@ -8,9 +8,23 @@ file (`catalogue.adapter`); the packaged catalogue is built without one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, is_dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from functools import cache
+from types import UnionType
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    Literal,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 if TYPE_CHECKING:
     from pydantic import ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -44,6 +58,21 @@ SOURCE_PATTERN = rf"^https://{HOST}{_PORT}(?:[/?#][!-~]*)?$"
 PDF_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.pdf$"
 MONTH_PATTERN = r"^[0-9]{4}-(?:0[1-9]|1[0-2])$"
 DATE_PATTERN = r"^[0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?)?$"
+
+
+@cache
+def _unsafe() -> re.Pattern[str]:
+    return re.compile(f"[{CONTROL}\ud800-\udfff]")
+
+
+def escaped(text: str) -> str:
+    """Text with what must not reach a terminal raw (the characters of CONTROL, and the
+    undecodable bytes of a path, which a strict stderr cannot even write) as escapes: `\x1b`.
+    The one way esskit makes text from elsewhere safe to show."""
+    return _unsafe().sub(lambda found: repr(found[0])[1:-1], text)
+
+
+_T = TypeVar("_T")
 
 
 class Rules:
@@ -299,3 +328,34 @@ class Catalogue:
     kit: Kit
     sheets: Annotated[tuple[Sheet, ...], EVERY_ITEM_UNTIL_ONE_FAILS, SheetList()]
     glossary: Annotated[tuple[GlossaryEntry, ...], EVERY_ITEM_UNTIL_ONE_FAILS] = ()
+
+
+def build(kind: type[_T], data: Mapping[str, Any]) -> _T:
+    """A model built from JSON data known to be valid (the packaged catalogue), each field as its
+    type says, with no check: nested objects as their dataclasses, arrays as tuples, enums by
+    value. Adding a field to a model needs no edit here."""
+    hints = _hints(kind)
+    return kind(**{name: _as(hints[name], value) for name, value in data.items()})
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(kind: type) -> dict[str, Any]:
+    if kind not in _HINTS:
+        _HINTS[kind] = get_type_hints(kind)
+    return _HINTS[kind]
+
+
+def _as(hint: Any, value: Any) -> Any:
+    """A JSON value as a field of this type holds it."""
+    union = get_origin(hint) in (Union, UnionType)
+    types = [t for t in get_args(hint) if t is not type(None)] if union else [hint]
+    if isinstance(value, dict):
+        target = next((t for t in types if isinstance(t, type) and is_dataclass(t)), None)
+        return build(target, value) if target is not None else value
+    if isinstance(value, list):
+        item = next((get_args(t)[0] for t in types if get_origin(t) is tuple), None)
+        return tuple(_as(item, v) for v in value) if item is not None else tuple(value)
+    enum = next((t for t in types if isinstance(t, type) and issubclass(t, StrEnum)), None)
+    return enum(value) if enum is not None and value is not None else value
