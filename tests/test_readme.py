@@ -13,13 +13,15 @@ from typer.testing import CliRunner
 
 from esskit.cli import app
 
-README = Path(__file__).parents[1] / "README.md"
+ROOT = Path(__file__).parents[1]
+README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def examples() -> list[tuple[str, list[str]]]:
-    """Each `$ esskit ...` line of the README's console blocks (without a pipe or a redirection),
-    with the lines shown under it."""
-    text = README.read_text("utf-8")
+    """Each `$ esskit ...` line of the console blocks of the README and the docs (without a
+    pipe or a redirection), with the lines shown under it."""
+    text = "\n".join(page.read_text("utf-8") for page in PAGES)
     found = []
     for block in re.findall(r"^```console\n(.*?)^```$", text, re.S | re.M):
         command, shown = "", []
@@ -37,6 +39,12 @@ def test_the_readme_has_examples() -> None:
     assert len(examples()) >= 4
 
 
+def test_the_readme_stays_short_and_links_every_page_of_the_docs() -> None:
+    text = README.read_text("utf-8")
+    assert len(text.splitlines()) <= 200
+    assert all(f"docs/{page.name}" in text for page in PAGES[1:])
+
+
 @pytest.mark.parametrize(("command", "shown"), examples(), ids=[c for c, _ in examples()])
 def test_readme_example(runner: CliRunner, command: str, shown: list[str]) -> None:
     args = shlex.split(command)[1:]
@@ -51,7 +59,8 @@ def test_readme_example(runner: CliRunner, command: str, shown: list[str]) -> No
 
 
 def test_the_use_from_python_example_runs() -> None:
-    blocks = re.findall(r"^```pycon\n(.*?)^```$", README.read_text("utf-8"), re.S | re.M)
+    text = "\n".join(page.read_text("utf-8") for page in PAGES)
+    blocks = re.findall(r"^```pycon\n(.*?)^```$", text, re.S | re.M)
     assert blocks
     parser, runner = doctest.DocTestParser(), doctest.DocTestRunner()
     for number, block in enumerate(blocks):
