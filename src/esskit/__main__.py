@@ -75,6 +75,9 @@ def main() -> None:
     gc.disable()
     _sizes(os.environ)
     _writable_streams()
+    from esskit import i18n
+
+    i18n.use(i18n.from_locale(os.environ) or "en")  # before Typer reads its words at import
     from esskit.cli import main as run
 
     try:

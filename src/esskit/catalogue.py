@@ -404,6 +404,10 @@ def parse_numbers(texts: Iterable[str]) -> Iterator[int]:
     for at, text in enumerate(words):
         if text.strip().casefold() in NUMBER_WORDS and at + 1 < len(words):
             continue  # `show fiche 8`: the word before the number
+        if text.startswith("--"):  # an option the command does not have, not a number
+            raise SheetNotFound(
+                _("no such option: {name} (see --help)").format(name=quoted(text, 40))
+            )
         parts = [part.strip() for part in text.split(",") if part.strip()]
         if "," in text and all(read_number(part) is not None for part in parts):
             raise SheetNotFound(

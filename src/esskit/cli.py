@@ -48,6 +48,18 @@ READS = N_(
     "esskit reads French and English, and the field's words in Spanish, Italian, Portuguese "
     "and German"
 )
+TYPER_WORDS = (
+    N_("Options"),
+    N_("Commands"),
+    N_("Arguments"),
+    N_("[env var: {}]"),
+    N_("[default: {}]"),
+    N_("[required]"),
+    N_("Show this message and exit."),
+    N_("Missing command."),
+    N_("No such command {name!r}."),
+)
+"""Typer's words that its help and errors say through gettext: they are in esskit's catalogue."""
 MAX_TABLE_ROWS = 5_000
 """Most rows drawn as a table or a tree: Rich lays a table out whole, which takes minutes for
 a hundred thousand rows. Beyond, the command refuses and says which formats to use."""
@@ -200,18 +212,23 @@ def _in_words(command: Any, ctx: Any) -> None:
     argument by its name only (not `<list[str]>`)."""
     for name in ("help", "short_help"):
         if getattr(command, name, None):
-            setattr(command, name, _(getattr(command, name)))
+            setattr(command, name, _one_paragraph(_(getattr(command, name))))
     if command.epilog:
         command.epilog = command.epilog.replace(EXAMPLES, _(EXAMPLES), 1)
     for param in [*command.params, command.get_help_option(ctx)]:
         if param is None:
             continue
         if getattr(param, "help", None):
-            param.help = _(param.help)
+            param.help = _one_paragraph(_(param.help))
         if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
             param.metavar = ""
         if isinstance(param, TyperArgument):
             param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
+
+
+def _one_paragraph(text: str) -> str:
+    """Help whose lines are joined into paragraphs, as Typer shows English docstrings."""
+    return re.sub(r"(?<!\n)\n(?!\n)", " ", text)
 
 
 def _usage_message(exc: Exception) -> str:
