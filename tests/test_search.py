@@ -743,14 +743,15 @@ def plain_gather(index: Index, query: Query) -> Evidence:
         {
             word
             for field in index.fields
-            for items in field.values
-            for t in items
+            for value in field.distinct()
+            for t in field.items(value)
             for word in terms_of(t)
         }
     )
 
     def read(position: int, judged: set[str] | None) -> bool:
         reader, found = evidence.readers[position], evidence.values[position]
+        whole, best = evidence.whole[position], evidence.items[position]
         seen: set[tuple[int, int]] = set()
         for sheet in range(len(index.sheets)):
             for at, spec in enumerate(FIELDS):
@@ -758,7 +759,7 @@ def plain_gather(index: Index, query: Query) -> Evidence:
                 if (at, value) in seen:
                     continue
                 seen.add((at, value))
-                for part, text in enumerate(index.fields[at].values[value]):
+                for part, text in enumerate(index.fields[at].items(value)):
                     said = terms_of(text)
                     for word in dict.fromkeys(said):
                         if judged is not None and word not in judged:
@@ -767,13 +768,12 @@ def plain_gather(index: Index, query: Query) -> Evidence:
                         if quality is None:
                             continue
                         evidence.answers[position].setdefault(spec.lang, {})[word] = quality
-                        tally = found.setdefault((at, value), [0.0, 0, 0])
-                        tally[0] += quality * min(said.count(word), 255)
-                        tally[1] = max(tally[1], quality)
+                        item = search._item(at, value, part)
+                        key = item >> search._PART_BITS
+                        found[key] = found.get(key, 0.0) + quality * min(said.count(word), 255)
                         if quality != search.LONGER_WORD:
-                            tally[2] = max(tally[2], quality)
-                        held = evidence.items.setdefault((at, value, part), {})
-                        held[position] = max(held.get(position, 0), quality)
+                            whole.add(key)
+                        best[item] = max(best.get(item, 0), quality)
         return bool(found)
 
     for position, reader in enumerate(evidence.readers):
@@ -857,7 +857,7 @@ def test_sheets_sharing_a_value_are_read_once_and_all_found(kit: Catalogue) -> N
     many = [replace(s, number=i) for i, s in enumerate(kit.sheets * 40)]
     index = Index(many)
     keywords = index.fields[[spec.source for spec in FIELDS].index("keywords_fr")]
-    assert len(keywords.values) == len(kit.sheets)
+    assert len(list(keywords.distinct())) == len(kit.sheets)
     assert sorted(keywords.holders(keywords.of_sheet[7])) == list(range(7, 1000, 25))
 
 

@@ -34,7 +34,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from enum import IntEnum, StrEnum
 from functools import cache, cached_property
-from operator import attrgetter
+from itertools import compress, count, repeat
+from operator import and_, attrgetter, eq, ne
 from os.path import commonprefix
 from typing import NamedTuple
 
@@ -220,59 +221,95 @@ def terms_of(text: str) -> list[str]:
 # ----------------------------------------------------------------------------- the index
 
 
-def _item_tuple(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    return (value,) if isinstance(value, str) else value
+Value = str | tuple[str, ...] | None
+"""A sheet's value in a field: a text (a title, a summary), a list of them (keywords), or none."""
 
 
 class FieldIndex:
-    """One field of every sheet: its distinct values (a tuple of items each: one title, or a
-    list of keywords), which value each sheet holds, which sheets hold each value, and each
-    value's length in searched words. Sheets often share a value (the same keywords): each
-    distinct value is read once."""
+    """One field of every sheet: each sheet's value there, which sheets hold each value, and
+    each value's length in searched words.
 
-    def __init__(self, values: list[tuple[str, ...]]) -> None:
-        self.values = list(dict.fromkeys(values))
-        ids = dict(zip(self.values, range(len(self.values)), strict=True))
-        self.of_sheet = array("I", map(ids.__getitem__, values))
-        self.first = array("I", [0]) * len(self.values)
-        self.more: dict[int, list[int]] = {}
-        seen = bytearray(len(self.values))
-        for position, value in enumerate(self.of_sheet):
-            if seen[value]:
-                self.more.setdefault(value, []).append(position)
-            else:
-                seen[value] = 1
-                self.first[value] = position
-        self.lengths = array("I", [0]) * len(self.values)
+    A value is named by the position of the first sheet that holds it (`of_sheet[position]`);
+    sheets often share a value (the same keywords), and each is read once."""
 
-    def holders(self, value: int) -> Iterator[int]:
-        """The positions of the sheets that hold a value."""
-        yield self.first[value]
-        yield from self.more.get(value, ())
+    def __init__(self, values: list[Value]) -> None:
+        self.values = values
+        """Each sheet's value, by position, as the sheet holds it (`items` reads it)."""
+        first: dict[Value, int] = {}  # setdefault keeps the position a value is first seen at
+        self.of_sheet = array("I", map(first.setdefault, values, count()))
+        self.shared: dict[int, list[int]] = {}
+        """The holders of each value that several sheets hold, in order (the empty value
+        aside: it holds no word, and its holders are never asked for)."""
+        later = map(ne, self.of_sheet, count())  # a sheet holding a value seen before
+        for position in compress(count(), later):
+            value = self.of_sheet[position]
+            if values[value]:
+                self.shared.setdefault(value, [value]).append(position)
+        self.lengths = array("I", bytes(4 * len(values)))
+
+    @classmethod
+    def empty(cls, of_sheet: array[int]) -> FieldIndex:
+        """A field that no sheet fills: one empty value, held by every sheet (`of_sheet`, all
+        zeros, may be shared by such fields: it is only read)."""
+        field = cls([()])
+        field.of_sheet = of_sheet
+        return field
+
+    def distinct(self) -> Iterator[int]:
+        """The values that hold items, each once."""
+        values = self.values
+        for value in compress(count(), map(eq, self.of_sheet, count())):
+            if values[value]:
+                yield value
+
+    def items(self, value: int) -> tuple[str, ...]:
+        """The items of a value: its texts."""
+        held = self.values[value]
+        if held is None:
+            return ()
+        return (held,) if isinstance(held, str) else held
+
+    def holders(self, value: int) -> Sequence[int]:
+        """The positions of the sheets that hold a value, in order."""
+        return self.shared.get(value) or (value,)
 
 
-# A posting packs where a word stands and how often: its field, the value of that field, the item
-# of the value (which keyword), and the times the item holds the word (at most 255: BM25 has
-# long stopped counting them by then).
+# A posting packs where a word stands and how often in one int: its field, the value of that
+# field, the item of the value (which keyword), and the times the item holds the word (at most
+# 255: BM25 has long stopped counting them by then). Without its count, a posting is the key of
+# an item; without its item too, the key of a field value: what a query finds is kept by these
+# keys, which cost less than tuples.
 _PART_BITS, _VALUE_BITS, _COUNT_BITS = 24, 24, 8
 _MOST_PARTS, _MOST_VALUES = 1 << _PART_BITS, 1 << _VALUE_BITS
+_FIELD_SHIFT = _VALUE_BITS + _PART_BITS
+"""An item's key shifted by this many bits is its field."""
 
 
-def _posting(field: int, value: int, part: int, count: int) -> int:
-    return ((((field << _VALUE_BITS) | value) << _PART_BITS | part) << _COUNT_BITS) | min(
-        count, 255
-    )
+def _item(at: int, value: int, part: int) -> int:
+    """The key of one item of a field's value."""
+    return (at << _VALUE_BITS | value) << _PART_BITS | part
 
 
-def _unpack(posting: int) -> tuple[int, int, int, int]:
-    """(field, value, part, count) of a posting."""
-    count = posting & 0xFF
-    posting >>= _COUNT_BITS
-    part = posting & (_MOST_PARTS - 1)
-    posting >>= _PART_BITS
-    return posting >> _VALUE_BITS, posting & (_MOST_VALUES - 1), part, count
+def _where(item: int) -> tuple[int, int, int]:
+    """(field, value, part) of an item's key."""
+    part = item & (_MOST_PARTS - 1)
+    item >>= _PART_BITS
+    return item >> _VALUE_BITS, item & (_MOST_VALUES - 1), part
+
+
+def _field_value(key: int) -> tuple[int, int]:
+    """(field, value) of a field value's key (an item's key without its part)."""
+    return key >> _VALUE_BITS, key & (_MOST_VALUES - 1)
+
+
+def _post(postings: dict[str, list[int]], words: Iterable[str], posting: int) -> None:
+    """One posting added to the postings of each of these words."""
+    for word in words:
+        listed = postings.get(word)
+        if listed is None:
+            postings[word] = [posting]
+        else:
+            listed.append(posting)
 
 
 class Index:
@@ -282,47 +319,57 @@ class Index:
     def __init__(self, sheets: Sequence[Sheet], glossary: Sequence[GlossaryEntry] = ()) -> None:
         self.sheets = tuple(sheets)
         self.glossary = tuple(glossary)
+        if len(self.sheets) >= _MOST_VALUES:
+            raise ValueError("too many sheets to index")
         self.entries: dict[int, list[GlossaryEntry]] = {}
         """The glossary entries that lead to each sheet number, in the glossary's order."""
         for entry in glossary:
             for number in dict.fromkeys(entry.sheets):
                 self.entries.setdefault(number, []).append(entry)
-        self.postings: dict[str, array[int]] = {}
-        self.fields = [FieldIndex(self._values(spec)) for spec in FIELDS]
-        for at, field in enumerate(self.fields):
-            self._add(at, field)
+        self.postings: dict[str, list[int]] = {}
+        self._nowhere = array("I", bytes(4 * len(self.sheets)))
+        self.fields = [self._field(at, spec) for at, spec in enumerate(FIELDS)]
 
-    def _values(self, spec: FieldSpec) -> list[tuple[str, ...]]:
-        """Each sheet's items in a field, in the order of the sheets."""
+    def _field(self, at: int, spec: FieldSpec) -> FieldIndex:
+        """One field's index, its postings added (a field that no sheet fills costs nothing)."""
+        values = self._values(spec)
+        if values is None:
+            return FieldIndex.empty(self._nowhere)
+        field = FieldIndex(values)
+        self._add(at, field)
+        return field
+
+    def _values(self, spec: FieldSpec) -> list[Value] | None:
+        """Each sheet's items in a field, in the order of the sheets (None: no sheet has any)."""
         if spec.kind is Field.GLOSSARY:
+            if not self.entries:
+                return None
             english = spec.lang == "en"
             by_number = {
                 number: tuple((e.en or "") if english else e.fr for e in entries)
                 for number, entries in self.entries.items()
             }
             return [by_number.get(sheet.number, ()) for sheet in self.sheets]
-        return list(map(_item_tuple, map(attrgetter(spec.source), self.sheets)))
+        given = list(map(attrgetter(spec.source), self.sheets))
+        return given if any(given) else None
 
     def _add(self, at: int, field: FieldIndex) -> None:
         """The postings and lengths of one field's distinct values."""
-        if len(field.values) >= _MOST_VALUES:
-            raise ValueError("too many distinct values in one field to index")
         postings = self.postings
-        for value, items in enumerate(field.values):
-            length = 0
+        for value in field.distinct():
+            items = field.items(value)
             if len(items) >= _MOST_PARTS:
                 raise ValueError("too many items in one field of a sheet to index")
+            length = 0
             for part, text in enumerate(items):
                 found = terms_of(text)
                 length += len(found)
-                counts = Counter(found) if len(set(found)) < len(found) else dict.fromkeys(found, 1)
-                for word, count in counts.items():
-                    posting = _posting(at, value, part, count)
-                    listed = postings.get(word)
-                    if listed is None:
-                        postings[word] = array("Q", [posting])
-                    else:
-                        listed.append(posting)
+                posting = _item(at, value, part) << _COUNT_BITS
+                if len(set(found)) == len(found):
+                    _post(postings, found, posting | 1)
+                else:  # a word said twice: counted
+                    for word, times in Counter(found).items():
+                        _post(postings, (word,), posting | min(times, 255))
             field.lengths[value] = length
 
     @cached_property
@@ -361,7 +408,7 @@ class Index:
 
     def text(self, at: int, value: int, part: int) -> str:
         """The text of one item of a field's value."""
-        return self.fields[at].values[value][part]
+        return self.fields[at].items(value)[part]
 
     def holds(self, sheets: Sequence[Sheet], glossary: Sequence[GlossaryEntry]) -> bool:
         """Whether this is the index of these very sheets and glossary."""
@@ -625,50 +672,52 @@ def _spellable(index: Index, first: str) -> list[str]:
 
 # ----------------------------------------------------------------------------- 3. gather
 
-Item = tuple[int, int, int]
-"""One item of a field's value: the field's position in FIELDS, the value, the item."""
-
 
 class Evidence:
-    """What the index holds of the query, value by value (a value read once however many sheets
-    hold it): per term, the summed and best quality of its words in each field value; per item,
-    the best quality of each term in it; and the words that answered each term."""
+    """What the index holds of the query, per term, field value by field value (a value read
+    once however many sheets hold it): the summed quality of its words in each field value, the
+    values where a whole word answers it (the term, a stem or a typo: not a longer word it only
+    starts), the best quality of its words in each item, and the words that answered it."""
 
     def __init__(self, query: Query) -> None:
         self.query = query
         self.readers = [Reader(term) for term in query.terms]
-        self.values: list[dict[tuple[int, int], list[float]]] = [{} for _ in query.terms]
-        """Per term, per (field, value): its words' qualities times their counts, summed; the
-        best quality; the best quality of a whole word (the term, a stem or a typo: not a
-        longer word it only starts)."""
-        self.items: dict[Item, dict[int, int]] = {}
+        self.values: list[dict[int, float]] = [{} for _ in query.terms]
+        """Per term, per field value (`_field_value`): its words' qualities times their counts,
+        summed."""
+        self.whole: list[set[int]] = [set() for _ in query.terms]
+        """Per term, the field values where a whole word answers it."""
+        self.items: list[dict[int, int]] = [{} for _ in query.terms]
+        """Per term, per item (`_where`): the best quality of its words there."""
         self.answers: list[dict[str, dict[str, int]]] = [{} for _ in query.terms]
         """Per term, per language, the words that answer it and how well."""
 
     def add(self, index: Index, position: int, answering: Iterable[str]) -> bool:
         """Gather the postings of the words that may answer one term; whether any did."""
         reader = self.readers[position]
-        found = self.values[position]
+        found, whole, items = self.values[position], self.whole[position], self.items[position]
         answers = self.answers[position]
         for word in answering:
             verdicts: dict[str, int | None] = {}
+            field, quality = -1, None
             for posting in index.postings.get(word, ()):
-                at, value, part, count = _unpack(posting)
-                lang = FIELDS[at].lang
-                if lang not in verdicts:
-                    verdicts[lang] = quality = reader.quality(word, lang)
-                    if quality is not None:
-                        answers.setdefault(lang, {})[word] = quality
-                quality = verdicts[lang]
+                item = posting >> _COUNT_BITS
+                value = item >> _PART_BITS
+                if value >> _VALUE_BITS != field:  # postings come field by field
+                    field = value >> _VALUE_BITS
+                    lang = FIELDS[field].lang
+                    if lang not in verdicts:
+                        verdicts[lang] = quality = reader.quality(word, lang)
+                        if quality is not None:
+                            answers.setdefault(lang, {})[word] = quality
+                    quality = verdicts[lang]
                 if quality is None:
                     continue
-                tally = found.setdefault((at, value), [0.0, 0, 0])
-                tally[0] += quality * count
-                tally[1] = max(tally[1], quality)
+                found[value] = found.get(value, 0.0) + quality * (posting & 0xFF)
                 if quality != LONGER_WORD:
-                    tally[2] = max(tally[2], quality)
-                held = self.items.setdefault((at, value, part), {})
-                held[position] = max(held.get(position, 0), quality)
+                    whole.add(value)
+                if items.get(item, 0) < quality:
+                    items[item] = quality
         return bool(found)
 
     def add_acronym(self, index: Index, position: int) -> None:
@@ -676,6 +725,7 @@ class Evidence:
         term = self.query.terms[position]
         at = next(i for i, spec in enumerate(FIELDS) if spec.kind is Field.GLOSSARY)
         field = index.fields[at]
+        found, items = self.values[position], self.items[position]
         self.answers[position].setdefault("fr", {})[term.word] = EXACT
         for entry in term.entries:
             for number in dict.fromkeys(entry.sheets):
@@ -683,11 +733,24 @@ class Evidence:
                 if part is None:
                     continue
                 for sheet in index.positions.get(number, ()):
-                    value = field.of_sheet[sheet]
-                    tally = self.values[position].setdefault((at, value), [0.0, 0, 0])
-                    tally[0] += EXACT
-                    tally[1] = tally[2] = EXACT
-                    self.items.setdefault((at, value, part), {})[position] = EXACT
+                    item = _item(at, field.of_sheet[sheet], part)
+                    value = item >> _PART_BITS
+                    found[value] = found.get(value, 0.0) + EXACT
+                    self.whole[position].add(value)
+                    items[item] = EXACT
+
+    def held(self, item: int) -> dict[int, int]:
+        """The terms an item holds (by their position in the query, in order), and how well."""
+        return {position: items[item] for position, items in enumerate(self.items) if item in items}
+
+    def every_item(self) -> Iterator[int]:
+        """Every item that holds a term of the query, once, in the order found."""
+        yield from self.items[0] if self.items else ()
+        for position, items in enumerate(self.items[1:], 1):
+            earlier = self.items[:position]
+            for item in items:
+                if not any(item in other for other in earlier):
+                    yield item
 
 
 def gather(index: Index, query: Query) -> Evidence:
@@ -717,6 +780,13 @@ word anywhere in its French or English text, its summary included."""
 _LEADS = frozenset({Field.TITLE, Field.KEYWORDS, Field.GLOSSARY})
 """The fields whose words say what a sheet is about (a summary mentions, related words are
 near)."""
+_WHOLE_FLAGS = [
+    (MENTIONED if spec.lang in ("fr", "en") else 0)
+    | (STRONG | IN_TITLE | SUBJECT if spec.kind is Field.TITLE else 0)
+    for spec in FIELDS
+]
+"""What a whole word of each field is to its sheets before `Scores._lead_items` looks at the
+items: mentioned in French or English, a subject in a title."""
 
 
 def _rarity(holders: int, total: int) -> float:
@@ -726,23 +796,29 @@ def _rarity(holders: int, total: int) -> float:
 
 class Scores:
     """Stage 4 and 5: for each sheet that holds a word of the query, its BM25F score by part of
-    the query, what anchors it, and its tier."""
+    the query, what anchors it, and its tier.
+
+    Per term, a frequency and a byte of flags for every sheet, in arrays: a broad query
+    reaches most sheets, and a float and a byte each cost less than a dictionary's entry."""
 
     def __init__(self, index: Index, evidence: Evidence) -> None:
         self.index = index
         self.evidence = evidence
         terms = evidence.query.terms
-        self.freq: list[dict[int, float]] = [{} for _ in terms]
-        self.flags: list[dict[int, int]] = [{} for _ in terms]
+        total = len(index.sheets)
+        nothing = array("d", bytes(8 * total))  # shared by the terms that nothing answers
+        self.freq = [array("d", nothing) if found else nothing for found in evidence.values]
+        self.flags = [bytearray(total) for _ in terms]
         for position in range(len(terms)):
             self._spread(position)
-        self.known = [bool(freq) or term.asked for freq, term in zip(self.freq, terms, strict=True)]
+        # How many sheets hold each term: a frequency is never 0 where a term is held.
+        held = [total - freq.count(0.0) for freq in self.freq]
+        self.known = [bool(n) or term.asked for n, term in zip(held, terms, strict=True)]
         self._lead_items()
-        total = len(index.sheets)
-        self.rarity = [_rarity(len(freq), total) for freq in self.freq]
+        self.rarity = [_rarity(n, total) for n in held]
         self.common = [
-            not term.entries and len(freq) > max(COMMON_SHARE * total, COMMON_FLOOR)
-            for term, freq in zip(terms, self.freq, strict=True)
+            not term.entries and n > max(COMMON_SHARE * total, COMMON_FLOOR)
+            for term, n in zip(terms, held, strict=True)
         ]
         unknown = self.known.count(False)
         self.outside = unknown > 0 and unknown >= self._most_held()
@@ -755,23 +831,25 @@ class Scores:
         ]
         """Per acronym, its own sheets: the first each of its entries leads to."""
         self.parts = self._parts()
+        in_parts = {i for part in self.parts for i in part}
+        self.rest = [i for i in range(len(terms)) if i not in in_parts]
+        """The terms in no part: the common words (and those the kit does not know)."""
 
     def _spread(self, position: int) -> None:
         """One term's field values, their BM25F frequencies given to the sheets that hold them;
         a whole word of a title anchors them (`_lead_items` looks at the other fields)."""
         freq, flags = self.freq[position], self.flags[position]
-        for (at, value), (summed, _, whole) in self.evidence.values[position].items():
-            spec, field = FIELDS[at], self.index.fields[at]
+        whole_in, fields = self.evidence.whole[position], self.index.fields
+        for key, summed in self.evidence.values[position].items():
+            at, value = _field_value(key)
+            spec = FIELDS[at]
             effect = spec.length_effect
-            norm = 1 - effect + effect * field.lengths[value] / spec.typical
+            norm = 1 - effect + effect * fields[at].lengths[value] / spec.typical
             partial = spec.weight * summed / EXACT / norm
-            flag = MENTIONED if whole and spec.lang in ("fr", "en") else 0
-            if whole and spec.kind is Field.TITLE:
-                flag |= STRONG | IN_TITLE | SUBJECT
-            for sheet in field.holders(value):
-                freq[sheet] = freq.get(sheet, 0.0) + partial
-                if flag:
-                    flags[sheet] = flags.get(sheet, 0) | flag
+            flag = _WHOLE_FLAGS[at] if key in whole_in else 0
+            for sheet in fields[at].holders(value):
+                freq[sheet] += partial
+                flags[sheet] |= flag
 
     def _lead_items(self) -> None:
         """The keywords, glossary entries and related words that anchor their sheets: an item
@@ -782,12 +860,13 @@ class Scores:
         the sheets its glossary entries lead to."""
         evidence = self.evidence
         unknown = not all(self.known)
-        for (at, value, part), held in evidence.items.items():
-            spec = FIELDS[at]
+        terms = evidence.query.terms
+        for item in evidence.every_item():
+            spec = FIELDS[item >> _FIELD_SHIFT]
             if spec.kind in (Field.TITLE, Field.SUMMARY):
                 continue
-            terms = evidence.query.terms
-            named = [i for i, quality in held.items() if quality != LONGER_WORD]
+            at, value, part = _where(item)
+            named = [i for i, quality in evidence.held(item).items() if quality != LONGER_WORD]
             if spec.kind is Field.GLOSSARY:
                 acronyms = [i for i in named if terms[i].entries]
                 self._flag(at, value, acronyms, STRONG | SUBJECT)
@@ -814,16 +893,15 @@ class Scores:
         for position in positions:
             flags = self.flags[position]
             for sheet in self.index.fields[at].holders(value):
-                flags[sheet] = flags.get(sheet, 0) | flag
+                flags[sheet] |= flag
 
     def _most_held(self) -> int:
         """The most words of the query that one sheet holds as whole words (the words a way of
         asking calls for aside)."""
         held: Counter[int] = Counter()
         for position, flags in enumerate(self.flags):
-            if self.evidence.query.terms[position].asked:
-                continue
-            held.update(sheet for sheet, flag in flags.items() if flag & (STRONG | MENTIONED))
+            if not self.evidence.query.terms[position].asked:
+                held.update(_marked(flags, STRONG | MENTIONED))
         return max(held.values(), default=0)
 
     def _parts(self) -> list[list[int]]:
@@ -842,10 +920,11 @@ class Scores:
                 i = group[i]
             return i
 
-        for (at, _, _), held in self.evidence.items.items():
-            if FIELDS[at].kind is Field.SUMMARY:
+        evidence = self.evidence
+        for item in evidence.every_item() if len(specific) > 1 else ():
+            if FIELDS[item >> _FIELD_SHIFT].kind is Field.SUMMARY:
                 continue
-            together = [i for i in held if i in group]
+            together = [i for i in evidence.held(item) if i in group]
             for other in together[1:]:
                 group[root(other)] = root(together[0])
         parts: dict[int, list[int]] = {}
@@ -853,43 +932,39 @@ class Scores:
             parts.setdefault(root(i), []).append(i)
         return list(parts.values())
 
-    def anchors(self, sheet: int, position: int) -> bool:
-        """Whether a term means something in a sheet: a whole word in its title, keywords or
-        glossary entries, unless the word is common (then only in its title), or a whole item
-        of its related words. A word found only in a summary, or only as the start of a longer
-        word, does not."""
-        flag = self.flags[position].get(sheet, 0)
-        if flag & NEAR:
-            return True
+    def anchoring(self, position: int) -> int:
+        """The flags by which a term means something in a sheet: a whole word in its title,
+        keywords or glossary entries, unless the word is common (then only in its title), or a
+        whole item of its related words. A word found only in a summary, or only as the start
+        of a longer word, does not."""
         if self.evidence.query.terms[position].asked:
-            return False
-        return bool(flag & IN_TITLE) if self.common[position] else bool(flag & STRONG)
+            return NEAR
+        return NEAR | (IN_TITLE if self.common[position] else STRONG)
 
-    def results(self) -> list[int]:
+    def anchors(self, sheet: int, position: int) -> bool:
+        """Whether a term means something in a sheet (see `anchoring`)."""
+        return bool(self.flags[position][sheet] & self.anchoring(position))
+
+    def results(self) -> Sequence[int]:
         """Stage 5: the sheets that some term of the query anchors, and, when there are some,
         the sheets that hold one of its specific words anywhere in their French or English
         text (a summary that names the subject), which rank below them as their scores do;
         only the anchored sheets are suggestions."""
         if self.outside:
             return []
-        anchored = {
-            sheet
-            for position, flags in enumerate(self.flags)
-            for sheet in flags
-            if self.anchors(sheet, position)
-        }
+        anchored = bytearray(len(self.index.sheets))
+        for position, flags in enumerate(self.flags):
+            for sheet in _marked(flags, self.anchoring(position)):
+                anchored[sheet] = 1
         if self.evidence.query.loose:  # a suggestion holds every part of the query
-            return sorted(s for s in anchored if all(self.holds(s, part) for part in self.parts))
-        if not anchored:
+            return [s for s in _marked(anchored) if all(self.holds(s, part) for part in self.parts)]
+        if not any(anchored):
             return []
-        mentioned = {
-            sheet
-            for part in self.parts
-            for position in part
-            for sheet, flag in self.flags[position].items()
-            if flag & MENTIONED
-        }
-        return sorted(anchored | mentioned)
+        for part in self.parts:
+            for position in part:
+                for sheet in _marked(self.flags[position], MENTIONED):
+                    anchored[sheet] = 1
+        return array("I", _marked(anchored))
 
     def holds(self, sheet: int, part: Sequence[int]) -> bool:
         """Whether every term of a part of the query anchors a sheet."""
@@ -897,7 +972,7 @@ class Scores:
 
     def bm25f(self, sheet: int, position: int) -> float:
         """One term's BM25F score in a sheet: its saturated frequency times its rarity."""
-        frequency = self.freq[position].get(sheet, 0.0)
+        frequency = self.freq[position][sheet]
         saturated = frequency * (SATURATION + 1) / (frequency + SATURATION)
         return self.rarity[position] * saturated
 
@@ -907,7 +982,11 @@ class Scores:
         stand together in one title, keyword or glossary entry, at best."""
         part_of = {i: n for n, part in enumerate(self.parts) for i in part}
         found: dict[int, dict[int, float]] = {}
-        for (at, value, _), held in self.evidence.items.items():
+        if len(self.freq) < 2:
+            return found  # one word never stands together with another
+        for item in self.evidence.every_item():
+            at, value, _ = _where(item)
+            held = self.evidence.held(item)
             if len(held) < 2 or FIELDS[at].kind not in _LEADS:
                 continue
             weight = sum(self.rarity[i] for i in held)
@@ -923,7 +1002,7 @@ class Scores:
         total = 0.0
         for i in positions:
             total += self.bm25f(sheet, i)
-            if self.flags[i].get(sheet, 0) & IN_TITLE:
+            if self.flags[i][sheet] & IN_TITLE:
                 total += TITLED * self.rarity[i]
             if sheet in self.own[i]:
                 total += OWN
@@ -936,24 +1015,28 @@ class Scores:
             self._words(sheet, part) + TOGETHER * together.get(n, 0.0)
             for n, part in enumerate(self.parts)
         ]
-        in_parts = {i for part in self.parts for i in part}
-        common = self._words(sheet, (i for i in range(len(self.freq)) if i not in in_parts))
+        common = self._words(sheet, self.rest)
         return [*scores, common + TOGETHER * together.get(-1, 0.0)]
 
-    def scaled(self, sheets: Sequence[int]) -> dict[int, float]:
+    def scaled(self, sheets: Sequence[int]) -> array[float]:
         """Each sheet's score, every subject of the query counting as much as the strongest: the
         scores of a part that some sheet holds as a subject (in its title, or as a whole keyword
         or glossary entry) are scaled so that its best such sheet scores what the strongest
         part's best does. A query joining two subjects then finds each subject's best sheets
         near the top, and the sheets that hold both above them; a word that only passes by in a
         longer keyword (`lutter`) is no subject, and is not raised."""
-        parts = {sheet: self.by_part(sheet) for sheet in sheets}
+        # The sheets' scores by part (`by_part`), a column of floats for each part and the last
+        # for the common words: an array costs less than a list for each sheet.
+        columns = [array("d") for _ in range(len(self.parts) + 1)]
+        for sheet in sheets:
+            for column, score in zip(columns, self.by_part(sheet), strict=True):
+                column.append(score)
         best = [
             max(
                 (
-                    scores[n]
-                    for sheet, scores in parts.items()
-                    if any(self.flags[i].get(sheet, 0) & SUBJECT for i in part)
+                    scored
+                    for sheet, scored in zip(sheets, columns[n], strict=True)
+                    if any(self.flags[i][sheet] & SUBJECT for i in part)
                 ),
                 default=0.0,
             )
@@ -967,51 +1050,62 @@ class Scores:
             for n, held in enumerate(best):
                 if held > 0:
                     factors[n] = max(1.0, top * min(1.0, weights[n] / weight) / held)
-        return {
-            sheet: sum(s * f for s, f in zip(scores, factors, strict=False)) + scores[-1]
-            for sheet, scores in parts.items()
-        }
+        return array(
+            "d",
+            (
+                sum(s * f for s, f in zip(scores, factors, strict=False)) + scores[-1]
+                for scores in zip(*columns, strict=True)
+            ),
+        )
 
 
-def _phrase_values(index: Index, evidence: Evidence) -> set[tuple[int, int]]:
-    """The field values with a title, keyword or glossary entry that holds the query's words in
-    order (its stop words too; a word that answers a term stands for it)."""
-    query = evidence.query
-    needed = {
-        i for i, term in enumerate(query.terms) if term.word not in _ESS_WORDS and not term.asked
-    }
-    by_word = {term.word: evidence.answers[i] for i, term in enumerate(query.terms)}
-    size = len(query.phrase)
-    found: set[tuple[int, int]] = set()
-    for (at, value, part), held in evidence.items.items():
-        spec = FIELDS[at]
-        if spec.kind not in _LEADS or (at, value) in found or not needed <= held.keys():
+def _marked(flags: bytearray, mask: int = 0xFF) -> Iterator[int]:
+    """The positions of the sheets whose flags hold one of `mask`'s, in order."""
+    return compress(count(), map(and_, flags, repeat(mask)))
+
+
+def _tiers(index: Index, evidence: Evidence) -> bytearray:
+    """Which sheets are in the phrase tier: those with a title, keyword or glossary entry that
+    holds the query's words in order (see `_in_order`)."""
+    terms = evidence.query.terms
+    needed = {i for i, term in enumerate(terms) if term.word not in _ESS_WORDS and not term.asked}
+    several = len(evidence.query.phrase) > 1
+    answers = {term.word: evidence.answers[i] for i, term in enumerate(terms)}
+    tier = bytearray(len(index.sheets))
+    found: set[int] = set()
+    # An item that holds every needed term is among the items of any one of them.
+    for item in evidence.items[min(needed)] if needed else evidence.every_item():
+        if FIELDS[item >> _FIELD_SHIFT].kind not in _LEADS or item >> _PART_BITS in found:
             continue
-        if size == 1:
-            found.add((at, value))
+        if needed and not needed <= evidence.held(item).keys():
             continue
-        said = [
-            w
-            for w in merge_ess(fold(index.text(at, value, part))).split()
-            if len(w) > 1 or w.isdigit()
-        ]
-        for start in range(len(said) - size + 1):
-            if all(
-                said[start + i] == word
-                or said[start + i] in by_word.get(word, {}).get(spec.lang, {})
-                for i, word in enumerate(query.phrase)
-            ):
-                found.add((at, value))
-                break
-    return found
+        if several:  # one word is always in order
+            if not _in_order(index, evidence.query.phrase, answers, item):
+                continue
+            found.add(item >> _PART_BITS)
+        at, value, _ = _where(item)
+        for sheet in index.fields[at].holders(value):
+            tier[sheet] = 1
+    return tier
 
 
-def _tiers(index: Index, evidence: Evidence) -> set[int]:
-    """The sheets in the phrase tier."""
-    sheets: set[int] = set()
-    for at, value in _phrase_values(index, evidence):
-        sheets.update(index.fields[at].holders(value))
-    return sheets
+def _in_order(
+    index: Index, phrase: Sequence[str], by_word: dict[str, dict[str, dict[str, int]]], item: int
+) -> bool:
+    """Whether an item holds the query's words in order (its stop words too; a word that
+    answers a term, `by_word`, stands for it)."""
+    at, value, part = _where(item)
+    lang = FIELDS[at].lang
+    said = [
+        w for w in merge_ess(fold(index.text(at, value, part))).split() if len(w) > 1 or w.isdigit()
+    ]
+    return any(
+        all(
+            said[start + i] == word or said[start + i] in by_word.get(word, {}).get(lang, {})
+            for i, word in enumerate(phrase)
+        )
+        for start in range(len(said) - len(phrase) + 1)
+    )
 
 
 # ----------------------------------------------------------------------------- 6. rank
@@ -1042,13 +1136,14 @@ def rank(index: Index, evidence: Evidence, scores: Scores, limit: int | None) ->
     """Stage 6: the anchored sheets, best first: tier, then score (every part of the query
     counting alike), then sheet number; only the first `limit` when given."""
     anchored = scores.results()
-    raw = scores.scaled(anchored)
+    scaled = scores.scaled(anchored)
     phrase = _tiers(index, evidence)
-    keyed = []
-    for sheet in anchored:
-        tier = Tier.PHRASE if sheet in phrase else Tier.WORDS
-        shown = shown_score(raw[sheet], tier)
-        keyed.append((tier, -shown, index.sheets[sheet].number, sheet))
+
+    def key(sheet: int, raw: float) -> tuple[Tier, float, int, int]:
+        tier = Tier.PHRASE if phrase[sheet] else Tier.WORDS
+        return tier, -shown_score(raw, tier), index.sheets[sheet].number, sheet
+
+    keyed = map(key, anchored, scaled)
     best = sorted(keyed) if limit is None else heapq.nsmallest(limit, keyed)
     return [Ranked(-minus, tier, sheet) for tier, minus, _, sheet in best]
 
@@ -1081,9 +1176,6 @@ class Explainer:
         self.index = index
         self.evidence = evidence
         self.scores = scores
-        self.by_value: dict[tuple[int, int], list[tuple[int, dict[int, int]]]] = {}
-        for (at, value, part), held in evidence.items.items():
-            self.by_value.setdefault((at, value), []).append((part, held))
         self.wanted = {
             word for answers in evidence.answers for found in answers.values() for word in found
         }
@@ -1096,9 +1188,11 @@ class Explainer:
         """The items of a sheet that hold words of the query, best first."""
         found = []
         for at, field in enumerate(self.index.fields):
-            if not field.values:
-                continue
-            for part, held in self.by_value.get((at, field.of_sheet[sheet]), ()):
+            value = field.of_sheet[sheet]
+            for part in range(len(field.items(value))):
+                held = self.evidence.held(_item(at, value, part))
+                if not held:
+                    continue
                 weight = FIELDS[at].weight * sum(
                     quality * self.scores.rarity[i] for i, quality in held.items()
                 )
