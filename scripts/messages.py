@@ -26,7 +26,7 @@ FRENCH = PACKAGE / "locale" / "fr" / "LC_MESSAGES"
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 
 
-def marked() -> Iterator[tuple[str | tuple[str, str], str, str | None]]:
+def marked() -> Iterator[tuple[str | tuple[str, ...], str, str | None]]:
     """(message, where, context) for every message the code marks."""
     for filename, line, message, _comments, context in extract_from_dir(
         str(PACKAGE), keywords=KEYWORDS, comment_tags=()

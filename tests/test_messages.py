@@ -25,10 +25,18 @@ ALIASES |= {"glossaire": "glossary", "valider": "validate"}
 
 
 def _french_catalogue() -> dict[str, str]:
-    """The French messages as the compiled catalogue the package ships gives them."""
+    """The French messages as the compiled catalogue the package ships gives them: a plural
+    message under its singular id, with its plural form for many."""
     with (FRENCH / "esskit.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    return {str(key): value for key, value in compiled._catalog.items() if key}  # type: ignore[attr-defined]
+    french: dict[str, str] = {}
+    for key, value in compiled._catalog.items():  # type: ignore[attr-defined]
+        if isinstance(key, tuple):
+            singular, _form = key
+            french[singular] = compiled.ngettext(singular, singular, 2)
+        elif key:
+            french[key] = value
+    return french
 
 
 def test_every_message_has_a_french_translation() -> None:

@@ -20,6 +20,7 @@ from esskit.models import (
     Sheet,
     UrlKind,
     build,
+    escaped,
     read_number,
 )
 
@@ -130,7 +131,7 @@ def shown(text: str, limit: int = 60) -> str:
     with control, invisible and undecodable characters written as escapes (`\\x1b`)."""
     if len(text) > limit:
         text = text[: limit - 3] + "..."
-    return text if text.isprintable() else repr(text)[1:-1]
+    return escaped(text)
 
 
 def quoted(text: str, limit: int = 60) -> str:
@@ -450,7 +451,7 @@ def safe_url(url: str, policy: Policy, kind: UrlKind | None = None) -> str:
     if kind is UrlKind.SEARCH and re.fullmatch(re.escape(SEARCH_URL) + r"[A-Za-z0-9%+._~-]+", url):
         return url
     if policy.link_problem(url) is not None:
-        scheme = "https or http" if policy.allow_http else "https"
+        scheme = _("https or http") if policy.allow_http else "https"
         raise UnsafeUrl(
             _(
                 "refusing to open {url}: only {scheme} addresses on the kit's hosts are opened"

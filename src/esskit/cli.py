@@ -1169,7 +1169,7 @@ def open_sheet(
         return
     import webbrowser
 
-    say(f"{saying}: {url}")
+    say(_("{saying}: {url}").format(saying=saying, url=url))
     try:
         opened = webbrowser.open(url)
     except Exception:  # a BROWSER it cannot even parse ('"x %s'): as if none could start
@@ -1355,7 +1355,11 @@ def validate(
     where = (
         _(STDIN) if chosen == "-" else cat.shown(chosen, 200) if chosen else _("packaged catalogue")
     )
-    emit(_("{where}: valid, {count} sheets\n").format(where=where, count=len(loaded.sheets)))
+    count = len(loaded.sheets)
+    valid = i18n.ngettext(
+        "{where}: valid, {count} sheet\n", "{where}: valid, {count} sheets\n", count
+    )
+    emit(valid.format(where=where, count=count))
 
 
 def _stdin() -> bytes:

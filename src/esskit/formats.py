@@ -280,10 +280,16 @@ def parse_fields(spec: str | None, available: Sequence[str]) -> list[str] | None
     names = [name.strip() for name in spec.split(",") if name.strip()]
     unknown = [name for name in names if name not in available]
     if not names:
-        raise UnknownField(f"no field given: choose from {', '.join(available)}")
+        raise UnknownField(
+            _("no field given: choose from {names}").format(names=", ".join(available))
+        )
     if unknown:
         shown = ", ".join(repr(name) for name in unknown)
-        raise UnknownField(f"unknown field {shown}: choose from {', '.join(available)}")
+        raise UnknownField(
+            _("unknown field {name}: choose from {names}").format(
+                name=shown, names=", ".join(available)
+            )
+        )
     return names
 
 
@@ -844,7 +850,9 @@ def to_xlsx(records: Sequence[Record], fields: Sequence[str], title: str) -> byt
 
     if len(records) > MAX_XLSX_ROWS:
         raise TooManyRows(
-            f"{len(records):,} rows are more than a worksheet holds ({MAX_XLSX_ROWS:,})"
+            _("{count} rows are more than a worksheet holds ({most})").format(
+                count=f"{len(records):,}", most=f"{MAX_XLSX_ROWS:,}"
+            )
         )
     book = Workbook(write_only=True)
     _write_sheet(book, records, fields)

@@ -26,6 +26,8 @@ from typing import (
     get_type_hints,
 )
 
+from esskit.i18n import _
+
 if TYPE_CHECKING:
     from pydantic import ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler
     from pydantic_core import CoreSchema
@@ -197,13 +199,13 @@ def _sheet_list(sheets: tuple[Sheet, ...]) -> tuple[Sheet, ...]:
     error report when validation stops at a bad sheet.)
     """
     if not sheets:
-        raise ValueError("needs at least 1 item")
+        raise ValueError(_("needs at least 1 item"))
     if len({sheet.number for sheet in sheets}) == len(sheets):
         return sheets
     seen: set[int] = set()
     for sheet in sheets:
         if sheet.number in seen:
-            raise ValueError(f"sheet number {sheet.number} is used twice")
+            raise ValueError(_("sheet number {number} is used twice").format(number=sheet.number))
         seen.add(sheet.number)
     return sheets
 

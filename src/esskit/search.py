@@ -40,6 +40,7 @@ from os.path import commonprefix
 from typing import NamedTuple
 
 from esskit.analysis import LANGUAGES, fold, stem, stop_words, words
+from esskit.i18n import _
 from esskit.models import GlossaryEntry, Sheet, named_number
 
 MAX_QUERY_CHARACTERS = 300
@@ -204,7 +205,9 @@ class QueryTooLong(QueryError):
 
 def merge_ess(folded: str) -> str:
     """Folded text with each way of writing ESS out as the word `ess`."""
-    return _ESS_RE.sub("ess", folded) if "econom" in folded or "solidar" in folded else folded
+    if "econom" in folded or "okonom" in folded or "solidar" in folded or "sozial" in folded:
+        return _ESS_RE.sub("ess", folded)
+    return folded
 
 
 def terms_of(text: str) -> list[str]:
@@ -541,15 +544,21 @@ def parse(text: str, glossary: Sequence[GlossaryEntry] = (), *, loose: bool = Fa
     """The query's terms, or QueryError when there is nothing to search for, or far too much."""
     if len(text) > MAX_QUERY_CHARACTERS:
         raise QueryTooLong(
-            f"the query is {len(text)} characters long: give at most {MAX_QUERY_CHARACTERS}"
+            _("the query is {count} characters long: give at most {most}").format(
+                count=len(text), most=MAX_QUERY_CHARACTERS
+            )
         )
     text = _DOTTED.sub(lambda dotted: dotted.group().replace(".", ""), text)  # P.A.T. is PAT
     typed_words = _WORD.findall(text)
     if not typed_words:
-        raise EmptyQuery("the query is empty: give a word of a title, a subject or a sheet number")
+        raise EmptyQuery(
+            _("the query is empty: give a word of a title, a subject or a sheet number")
+        )
     if len(typed_words) > MAX_QUERY_WORDS:
         raise QueryTooLong(
-            f"the query has {len(typed_words)} words: give at most {MAX_QUERY_WORDS}"
+            _("the query has {count} words: give at most {most}").format(
+                count=len(typed_words), most=MAX_QUERY_WORDS
+            )
         )
     acronyms = _acronyms(typed_words, glossary)
     folded = _join_acronyms(" ".join(merge_ess(fold(text)).split()), acronyms)
@@ -570,8 +579,10 @@ def parse(text: str, glossary: Sequence[GlossaryEntry] = (), *, loose: bool = Fa
         terms.setdefault(word, Term(word, entries[0].term, tuple(entries)))
     if not terms:
         raise EmptyQuery(
-            "the query has only common words (such as 'de', 'the') or lone letters: "
-            "give a word of a title, a subject or a sheet number"
+            _(
+                "the query has only common words (such as 'de', 'the') or lone letters: "
+                "give a word of a title, a subject or a sheet number"
+            )
         )
     for word in _asked(folded):
         terms.setdefault(word, Term(word, word, asked=True))
@@ -1206,7 +1217,7 @@ class Explainer:
         field_of = self.index.fields
         chosen: list[Matched] = []
         covered: set[int] = set()
-        for _, at, part, held in self._items(sheet):
+        for _weight, at, part, held in self._items(sheet):
             if chosen and held.keys() <= covered:
                 continue
             covered |= held.keys()
@@ -1242,7 +1253,7 @@ class Explainer:
         sheet = self.index.sheets[ranked.sheet]
         matches = self.matches(ranked.sheet)
         if self.not_in_kit:
-            missing = f"not in the kit: {', '.join(self.not_in_kit)}"
+            missing = _("not in the kit: {words}").format(words=", ".join(self.not_in_kit))
             best = matches[0]
             note = f"{best.note}; {missing}" if best.note else missing
             matches = (best._replace(note=note), *matches[1:])
@@ -1329,7 +1340,7 @@ def look_up(glossary: Sequence[GlossaryEntry], text: str) -> list[GlossaryEntry]
     glossary's order."""
     wanted = " ".join(words(_DOTTED.sub(lambda dotted: dotted.group().replace(".", ""), text)))
     if not wanted:
-        raise EmptyQuery("the term is empty: give an acronym or a word of its expansion")
+        raise EmptyQuery(_("the term is empty: give an acronym or a word of its expansion"))
     same = [entry for entry in glossary if " ".join(words(entry.term)) == wanted]
     if same:
         return same
@@ -1337,7 +1348,7 @@ def look_up(glossary: Sequence[GlossaryEntry], text: str) -> list[GlossaryEntry]
     asked = [word for word in wanted.split() if word not in stop]
     if not asked:
         raise EmptyQuery(
-            "the term has only common words: give an acronym or a word of its expansion"
+            _("the term has only common words: give an acronym or a word of its expansion")
         )
     found = []
     for entry in glossary:
