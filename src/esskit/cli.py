@@ -262,9 +262,14 @@ class _Command(TyperCommand):
         write(lambda: super(_Command, self).format_help(ctx, formatter), help_page=True)
 
 
+FRENCH_NAMES: dict[str, str] = {}
+"""Each command's French name, a hidden alias of its English one."""
+
+
 class _Group(TyperGroup):
     """Typer's group: the language chosen before anything is said, every usage error as one
-    line on stderr, help in words, completion written and installed by esskit."""
+    line on stderr, help in words, completion written and installed by esskit, each command
+    known by its French name too."""
 
     def main(  # type: ignore[override]
         self,
@@ -339,7 +344,7 @@ class _Group(TyperGroup):
         return params
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        command = super().get_command(ctx, cmd_name)
+        command = super().get_command(ctx, FRENCH_NAMES.get(cmd_name, cmd_name))
         if command is not None:
             _in_words(command, ctx)
         return command
@@ -857,7 +862,7 @@ def command(
             settings["context_settings"] = _NUMBERS
         app.command(name, **settings)(function)
         if french:
-            app.command(french, hidden=True, **settings)(function)
+            FRENCH_NAMES[french] = name
         return function
 
     return register

@@ -9,7 +9,7 @@ file (`catalogue.adapter`); the packaged catalogue is built without one.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, is_dataclass
 from enum import StrEnum
 from functools import cache
@@ -336,28 +336,25 @@ def build(kind: type[_T], data: Mapping[str, Any]) -> _T:
     """A model built from JSON data known to be valid (the packaged catalogue), each field as its
     type says, with no check: nested objects as their dataclasses, arrays as tuples, enums by
     value. Adding a field to a model needs no edit here."""
-    hints = _hints(kind)
-    return kind(**{name: _as(hints[name], value) for name, value in data.items()})
+    fields = _fields(kind)
+    return kind(**{name: fields[name](value) for name, value in data.items()})
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
+@cache
+def _fields(kind: type) -> dict[str, Callable[[Any], Any]]:
+    """How to build each field of a model from its JSON value, worked out once per model."""
+    return {name: _converter(hint) for name, hint in get_type_hints(kind).items()}
 
 
-def _hints(kind: type) -> dict[str, Any]:
-    if kind not in _HINTS:
-        _HINTS[kind] = get_type_hints(kind)
-    return _HINTS[kind]
-
-
-def _as(hint: Any, value: Any) -> Any:
-    """A JSON value as a field of this type holds it."""
+def _converter(hint: Any) -> Callable[[Any], Any]:
+    """How a JSON value becomes a field of this type: None stays None whatever the type."""
     union = get_origin(hint) in (Union, UnionType)
-    types = [t for t in get_args(hint) if t is not type(None)] if union else [hint]
-    if isinstance(value, dict):
-        target = next((t for t in types if isinstance(t, type) and is_dataclass(t)), None)
-        return build(target, value) if target is not None else value
-    if isinstance(value, list):
-        item = next((get_args(t)[0] for t in types if get_origin(t) is tuple), None)
-        return tuple(_as(item, v) for v in value) if item is not None else tuple(value)
-    enum = next((t for t in types if isinstance(t, type) and issubclass(t, StrEnum)), None)
-    return enum(value) if enum is not None and value is not None else value
+    kind = next(t for t in get_args(hint) if t is not type(None)) if union else hint
+    if isinstance(kind, type) and is_dataclass(kind):
+        return lambda value: None if value is None else build(kind, value)
+    if get_origin(kind) is tuple:
+        item = _converter(get_args(kind)[0])
+        return lambda value: None if value is None else tuple(map(item, value))
+    if isinstance(kind, type) and issubclass(kind, StrEnum):
+        return lambda value: None if value is None else kind(value)
+    return lambda value: value
