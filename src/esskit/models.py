@@ -21,6 +21,7 @@ from typing import (
     Literal,
     TypeVar,
     Union,
+    cast,
     get_args,
     get_origin,
     get_type_hints,
@@ -336,7 +337,7 @@ def build(kind: type[_T], data: Mapping[str, Any]) -> _T:
     """A model built from JSON data known to be valid (the packaged catalogue), each field as its
     type says, with no check: nested objects as their dataclasses, arrays as tuples, enums by
     value. Adding a field to a model needs no edit here."""
-    fields = _fields(kind)
+    fields = _fields(cast(type, kind))
     return kind(**{name: fields[name](value) for name, value in data.items()})
 
 
