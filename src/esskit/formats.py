@@ -197,16 +197,17 @@ class Link(NamedTuple):
 def plain_value(value: Any) -> Any:
     """A model value as JSON holds it: dataclasses as dicts (in field order), tuples as lists,
     enums as their values."""
+    kind = type(value)
+    if value is None or kind in (str, int, float, bool):
+        return value
+    if kind in (tuple, list):
+        return [plain_value(item) for item in value]
     if isinstance(value, Enum):
         return value.value
-    if value is None or isinstance(value, str | int | float):
-        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: plain_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Mapping):
         return {key: plain_value(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain_value(item) for item in value]
     return value
 
 
