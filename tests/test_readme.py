@@ -48,6 +48,12 @@ def test_the_readme_stays_short_and_links_every_page_of_the_docs() -> None:
     assert all(f"docs/{page.name}" in text for page in PAGES[1:-1])
 
 
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+def test_every_relative_link_leads_to_a_file(page: Path) -> None:
+    for target in re.findall(r"\]\(([^)#:\s]+)", page.read_text("utf-8")):
+        assert (page.parent / target).exists(), f"{page.name} links {target}, which is not there"
+
+
 @pytest.mark.parametrize(
     ("command", "shown", "locale"), examples(), ids=[c for c, _, _ in examples()]
 )
