@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 import subprocess
 from collections.abc import Callable
 
@@ -204,3 +206,96 @@ def test_open_search_of_a_sheet_with_a_page_says_it_was_asked(runner: CliRunner)
 def test_an_empty_list_of_fields_says_so(runner: CliRunner) -> None:
     result = runner.invoke(app, ["show", "13", "--fields", ""])
     assert result.exit_code == 2 and "no field given" in result.stderr
+
+
+def _replaced(real: Catalogue) -> list[tuple[str, str, tuple[int, ...]]]:
+    """(old term, the term of its successor's own entry, the old term's sheets) for each
+    replaced scheme whose successor the glossary names by its acronym or its name."""
+    by_name = {entry.fr: entry.term for entry in real.glossary}
+    pairs = []
+    for entry in real.glossary:
+        if not entry.replaced_by:
+            continue
+        acronym = re.search(r"\(([^()]+)\)$", entry.replaced_by)
+        successor = acronym.group(1) if acronym else by_name.get(entry.replaced_by)
+        if successor is None and any(e.term == entry.replaced_by for e in real.glossary):
+            successor = entry.replaced_by
+        assert successor is not None, f"{entry.term}: its successor has no entry"
+        pairs.append((entry.term, successor, entry.sheets))
+    return pairs
+
+
+def test_an_old_name_and_its_successor_each_find_the_sheet(real: Catalogue) -> None:
+    from esskit.search import find
+
+    pairs = _replaced(real)
+    assert len(pairs) >= 9
+    for old, new, sheets in pairs:
+        for term in (old, new):
+            found = [m.sheet.number for m in find(real.sheets, term, glossary=real.glossary)]
+            assert set(found[:3]) & set(sheets), (term, sheets, found[:3])
+
+
+@pytest.mark.parametrize(
+    ("lang", "note"),
+    [
+        (
+            "en",
+            "ZRR → zone de revitalisation rurale (replaced by France Ruralités "
+            "Revitalisation (FRR), 1 July 2024)",
+        ),
+        (
+            "fr",
+            "ZRR → zone de revitalisation rurale (remplacé par France Ruralités "
+            "Revitalisation (FRR), 1er juillet 2024)",
+        ),
+    ],
+)
+def test_search_notes_what_became_of_a_replaced_scheme(
+    runner: CliRunner, lang: str, note: str
+) -> None:
+    result = runner.invoke(app, ["search", "ZRR", "--json", "--lang", lang, "--limit", "1"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)[0]["matched"]["note"] == note
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "spreadsheet", "xlsx", "table"])
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_every_note_of_the_glossary_is_in_every_format_for_people(
+    runner: CliRunner, real: Catalogue, fmt: str, lang: str
+) -> None:
+    from esskit import i18n
+    from esskit.formats import glossary_note
+
+    env = {"COLUMNS": "400"}
+    result = runner.invoke(app, ["glossary", "--format", fmt, "--lang", lang], env=env)
+    assert result.exit_code == 0
+    if fmt == "xlsx":
+        from openpyxl import load_workbook
+
+        rows = (
+            load_workbook(io.BytesIO(result.stdout_bytes)).worksheets[0].iter_rows(values_only=True)
+        )
+        text = "\n".join(str(cell) for row in rows for cell in row if cell is not None)
+    else:
+        text = html.unescape(result.stdout) if fmt == "html" else result.stdout
+    i18n.use(lang)
+    notes = [note for entry in real.glossary if (note := glossary_note(entry))]
+    assert len(notes) >= 12
+    for note in notes:
+        assert note in text.replace("\\", ""), note
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "tsv", "plain"])
+def test_formats_for_scripts_give_what_became_of_each_scheme_as_data(
+    runner: CliRunner, real: Catalogue, fmt: str
+) -> None:
+    result = runner.invoke(app, ["glossary", "--format", fmt, "--fields", "term,replaced_by,ended"])
+    assert result.exit_code == 0
+    for entry in real.glossary:
+        if entry.replaced_by or entry.ended:
+            values = [entry.term, entry.replaced_by or "", entry.ended or ""]
+            if fmt in ("json", "jsonl"):
+                assert json.dumps(entry.replaced_by, ensure_ascii=False) in result.stdout
+            else:
+                assert "\t".join(values) in result.stdout or ",".join(values) in result.stdout

@@ -1180,6 +1180,15 @@ def _spans(text: str, wanted: set[str]) -> tuple[tuple[int, int], ...]:
     )
 
 
+def _expansion(entry: GlossaryEntry) -> str:
+    """An acronym as the search read it, and what became of what it names: `ZRR → zone de
+    revitalisation rurale (replaced by France Ruralités Revitalisation (FRR), 1 July 2024)`."""
+    from esskit.formats import glossary_note
+
+    note = glossary_note(entry)
+    return f"{entry.term} → {entry.fr}" + (f" ({note})" if note else "")
+
+
 class Explainer:
     """Stage 7: what each result holds of the query, and how the query was read."""
 
@@ -1239,7 +1248,7 @@ class Explainer:
         notes = []
         for position in held:
             term = self.evidence.query.terms[position]
-            notes += [f"{e.term} → {e.fr}" for e in term.entries if number in e.sheets]
+            notes += [_expansion(e) for e in term.entries if number in e.sheets]
             if term.entries or term.word in _ESS_WORDS:
                 continue
             answers = self.evidence.answers[position].get(lang, {})
