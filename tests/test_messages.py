@@ -147,3 +147,28 @@ def test_did_you_mean_gives_titles_in_the_display_language(runner: CliRunner) ->
 def test_the_french_readme_is_linked_from_the_first_lines() -> None:
     head = "\n".join((ROOT / "README.md").read_text("utf-8").splitlines()[:10])
     assert "README.fr.md" in head and Path(ROOT / "README.fr.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "locale", "said"),
+    [
+        ("lsit", "C.UTF-8", "No such command 'lsit' (did you mean list?)"),
+        (
+            "chercer",
+            "fr_FR.UTF-8",
+            "Commande 'chercer' inconnue (vouliez-vous dire chercher\u202f?)",
+        ),
+        ("voire", "C.UTF-8", "(did you mean voir?)"),
+    ],
+)
+def test_a_misspelt_command_gets_the_closest_name_in_the_locales_words(
+    runner: CliRunner, typed: str, locale: str, said: str
+) -> None:
+    result = runner.invoke(app, [typed], env={"LANG": locale})
+    assert result.exit_code == 2 and said in result.stderr
+    assert "Did you mean" not in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_word_like_no_command_gets_no_suggestion(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["xyzzy"])
+    assert result.exit_code == 2 and "mean" not in result.stderr

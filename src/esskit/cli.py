@@ -343,6 +343,18 @@ class _Group(TyperGroup):
                 param.callback = _install_completion
         return params
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.TyperException as exc:  # an unknown command: the closest name, French too
+            import difflib
+
+            close = difflib.get_close_matches(args[0], [*self.commands, *FRENCH_NAMES], n=1)
+            if close and isinstance(getattr(exc, "message", None), str):
+                suggestion = _(" (did you mean {options}?)").format(options=close[0])
+                exc.message = exc.message.rstrip(".") + suggestion
+            raise
+
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, FRENCH_NAMES.get(cmd_name, cmd_name))
         if command is not None:
@@ -403,6 +415,7 @@ app = typer.Typer(
         "esskit list --category lever --format xlsx > leviers.xlsx",
     ),
     no_args_is_help=True,
+    suggest_commands=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
