@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, esskit_command
+from helpers import ROOT, esskit_command, write_catalogue
 from typer.testing import CliRunner
 
 from esskit.cli import app
@@ -172,3 +172,15 @@ def test_a_misspelt_command_gets_the_closest_name_in_the_locales_words(
 def test_a_word_like_no_command_gets_no_suggestion(runner: CliRunner) -> None:
     result = runner.invoke(app, ["xyzzy"])
     assert result.exit_code == 2 and "mean" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"), [("C.UTF-8", ": valid, 1,234 sheets"), ("fr_FR.UTF-8", "1\u202f234 fiches")]
+)
+def test_counts_are_written_as_the_locale_reads_them(
+    runner: CliRunner, tmp_path: Path, locale: str, said: str
+) -> None:
+    sheets = [{"number": n, "category": "lever", "title_en": f"S {n}"} for n in range(1_234)]
+    path = write_catalogue(tmp_path / "kit.json", sheets)
+    result = runner.invoke(app, ["-c", str(path), "validate"], env={"LANG": locale})
+    assert result.exit_code == 0 and said in result.stdout

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import BinaryIO
 
-from esskit.i18n import _
+from esskit.i18n import _, count_text
 from esskit.models import (
     BEYOND,
     NUMBER_WORDS,
@@ -323,7 +323,7 @@ def _too_big(size: int) -> str:
     """Over the limit, in bytes: a file one byte over 64 MiB is not "64 MiB" in MiB."""
     return _(
         "is over the {mib} MiB limit for a catalogue ({size} bytes; the limit is {limit})"
-    ).format(mib=MAX_BYTES // (1024 * 1024), size=f"{size:,}", limit=f"{MAX_BYTES:,}")
+    ).format(mib=MAX_BYTES // (1024 * 1024), size=count_text(size), limit=count_text(MAX_BYTES))
 
 
 # ----------------------------------------------------------------------------- lookups

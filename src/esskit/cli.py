@@ -575,7 +575,7 @@ def _rows(count: int) -> None:
             _(
                 "{count} rows are too many to draw as a table or a tree (at most {most}): use "
                 "--format plain, csv or --json, or choose fewer sheets"
-            ).format(count=f"{count:,}", most=f"{MAX_TABLE_ROWS:,}")
+            ).format(count=i18n.count_text(count), most=i18n.count_text(MAX_TABLE_ROWS))
         )
 
 
@@ -673,7 +673,9 @@ def _some(numbers: Sequence[int], most: int = 10) -> str:
     shown = ", ".join(map(str, numbers[:most]))
     if len(numbers) <= most:
         return shown
-    return _("{shown} and {count} more").format(shown=shown, count=f"{len(numbers) - most:,}")
+    return _("{shown} and {count} more").format(
+        shown=shown, count=i18n.count_text(len(numbers) - most)
+    )
 
 
 def _no_match(
@@ -1377,7 +1379,7 @@ def validate(
     valid = i18n.ngettext(
         "{where}: valid, {count} sheet\n", "{where}: valid, {count} sheets\n", count
     )
-    emit(valid.format(where=where, count=count))
+    emit(valid.format(where=where, count=i18n.count_text(count)))
 
 
 def _stdin() -> bytes:

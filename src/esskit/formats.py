@@ -852,7 +852,7 @@ def to_xlsx(records: Sequence[Record], fields: Sequence[str], title: str) -> byt
     if len(records) > MAX_XLSX_ROWS:
         raise TooManyRows(
             _("{count} rows are more than a worksheet holds ({most})").format(
-                count=f"{len(records):,}", most=f"{MAX_XLSX_ROWS:,}"
+                count=i18n.count_text(len(records)), most=i18n.count_text(MAX_XLSX_ROWS)
             )
         )
     book = Workbook(write_only=True)

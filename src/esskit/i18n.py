@@ -64,6 +64,13 @@ def pgettext(context: str, message: str) -> str:
     return _translation.pgettext(context, message)
 
 
+def count_text(count: int) -> str:
+    """A count as people read it in the language spoken: `1,048,576` in English, `1 048 576` in
+    French (a narrow no-break space between groups)."""
+    text = f"{count:,}"
+    return text.replace(",", "\N{NARROW NO-BREAK SPACE}") if _language == "fr" else text
+
+
 def N_(message: str) -> str:
     """Mark a message to translate where it is defined (help at import); `_` translates it
     where it is shown."""
