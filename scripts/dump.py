@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 QUERY_SETS = [
     ROOT / "tests" / "data" / "relevance.json",
     ROOT / "tests" / "data" / "practice.json",
+    *(ROOT / "tests" / "data" / f"{name}.json" for name in ("questions", "two_subjects")),
+    *(ROOT / "tests" / "data" / f"{name}.json" for name in ("abroad", "outside")),
     *sorted((ROOT / "tests" / "data").glob("*-queries.json")),
     ROOT.parent / "shared" / "relevance" / "queries.json",
     ROOT.parent / "shared" / "relevance" / "practitioner.json",
@@ -37,7 +39,10 @@ def queries() -> list[str]:
             if group == "about" or not isinstance(cases, list):
                 continue
             for case in cases:
-                found.setdefault(case[0] if isinstance(case, list) else case["query"])
+                if isinstance(case, str):
+                    found.setdefault(case)
+                else:
+                    found.setdefault(case[0] if isinstance(case, list) else case["query"])
     return list(found)
 
 
@@ -69,6 +74,10 @@ def commands() -> Iterable[tuple[str, list[str]]]:
                 yield f"search-{fmt}", ["search", query, "--format", fmt, "--limit", "3"]
         yield "open", ["open", query, "--print-url"]
         yield "glossary-json", ["glossary", query, "--json"]
+    for width in ("40", "60", "80", "160"):
+        for args in (["show", "13"], ["show", "1"], ["search", "vélo", "--lang", "both"]):
+            yield f"width-{width}", ["--columns", width, *args, "--format", "table"]
+        yield f"width-{width}", ["--columns", width, "list", "--format", "table", "--lang", "both"]
     for bad in (["show", "99"], ["list", "--category", "nosuch"], ["search", ""], ["open"]):
         yield "errors", bad
 
@@ -87,7 +96,9 @@ def main() -> None:
     runner = CliRunner()
     files: dict[str, list[str]] = {}
     for name, args in commands():
-        result = runner.invoke(app, args)
+        env = {"COLUMNS": args[1]} if args[0] == "--columns" else {}
+        args = args[2:] if env else args
+        result = runner.invoke(app, args, env=env)
         files.setdefault(name, []).append(
             f"### esskit {' '.join(args)}\nexit {result.exit_code}\n"
             f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}\n"

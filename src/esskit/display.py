@@ -105,6 +105,89 @@ def sheets_table(
     return _AtWidth(lambda width: _sheets_table(sheets, lang, matches, width))
 
 
+class _Columns:
+    """What a table of sheets shows at a width: the columns that fit, in the documented order of
+    giving way (the matched note, the matched column, the score, one title column for both
+    titles, the category), and how wide each title column may be."""
+
+    def __init__(
+        self,
+        sheets: Sequence[Sheet],
+        rows: Sequence[Match | None],
+        lang: Lang,
+        width: int,
+        *,
+        searched: bool,
+    ) -> None:
+        self.sheets, self.rows, self.lang = sheets, rows, lang
+        self.score = self.matched = self.note = searched
+        self.category = True
+        self.stacked = False
+        for step in ("note", "matched", "score", "stack", "category"):
+            if self.needed() <= width:
+                break
+            if step == "stack":
+                self.stacked = len(titles_of(lang)) > 1
+            else:
+                setattr(self, step, False)
+        titles = 1 if self.stacked else len(titles_of(lang))
+        # each title column's share of what the others leave (less than the minimum only when
+        # the terminal is narrower than the number, the gaps and MIN_TITLE_WIDTH together)
+        self.share = max(1, (width - self.needed()) // titles + MIN_TITLE_WIDTH)
+
+    def matched_text(self, match: Match) -> str:
+        m = match.matched
+        return matched_label(m.field.value, m.lang, m.note if self.note else None)
+
+    def needed(self) -> int:
+        """The width of every column shown, the title columns at their narrowest."""
+        from rich.cells import cell_len
+
+        def widest(name: str, cells: Iterable[str]) -> int:
+            return max([cell_len(heading(name)), *(cell_len(cell) for cell in cells)])
+
+        found = [match for match in self.rows if match is not None]
+        columns = [widest("number", [str(sheet.number) for sheet in self.sheets])]
+        if self.score:
+            columns.append(widest("score", [score_text(match.score) for match in found]))
+        if self.category:
+            columns.append(widest("category", [category_name(s.category) for s in self.sheets]))
+        if self.matched:
+            columns.append(widest("matched", [self.matched_text(match) for match in found]))
+        titles = 1 if self.stacked else len(titles_of(self.lang))
+        return sum(columns) + 2 * (len(columns) + titles - 1) + MIN_TITLE_WIDTH * titles
+
+    def titles(self, sheet: Sheet, match: Match | None) -> list[list[Text]]:
+        """A row's title cells: one column each, or both titles in one column, the English one
+        dim; an English title standing for a French one unknown is marked `(en)`."""
+
+        def spans(key: str) -> Sequence[tuple[int, int]]:
+            return match.highlights.get(key, ()) if match is not None else ()
+
+        cells: list[Text] = []
+        for key in titles_of(self.lang):
+            if key == "title_fr" and sheet.title_fr is None and self.stacked:
+                continue  # the English title follows, marked
+            if key == "title_fr" and sheet.title_fr is None and self.lang is Lang.FR:
+                cell = _title_cell(sheet.title_en, spans("title_en"))
+                cell.append(" (en)", style="dim")
+            else:
+                cell = _title_cell(getattr(sheet, key), spans(key), french=key == "title_fr")
+            cells.append(cell)
+        if not self.stacked:
+            return [[cell] for cell in cells]
+        if sheet.title_fr is None:
+            cells[0].append(" (en)", style="dim")
+        for other in cells[1:]:
+            other.stylize("dim")
+        return [cells]
+
+    def headers(self) -> list[str]:
+        if self.stacked:
+            return [f"{heading('title_fr')} · {heading('title_en')}"]
+        return [heading(key) for key in titles_of(self.lang)]
+
+
 def _sheets_table(
     sheets: Sequence[Sheet],
     lang: Lang,
@@ -115,103 +198,38 @@ def _sheets_table(
     from rich.table import Table
     from rich.text import Text
 
-    searched = matches is not None
-    rows = list(matches) if matches is not None else [None] * len(sheets)
-    scores = [score_text(match.score) for match in rows if match is not None]
-    categories = [category_name(sheet.category) for sheet in sheets]
-
-    def matched(match: Match, note: bool) -> str:
-        m = match.matched
-        return matched_label(m.field.value, m.lang, m.note if note else None)
-
-    def widest(name: str, cells: Iterable[str]) -> int:
-        return max([cell_len(heading(name)), *(cell_len(cell) for cell in cells)])
-
-    shown = {"score": searched, "matched": searched, "note": searched, "category": True}
-    stacked = False
-
-    def needed() -> int:
-        columns = [widest("number", [str(sheet.number) for sheet in sheets])]
-        if shown["score"]:
-            columns.append(widest("score", scores))
-        if shown["category"]:
-            columns.append(widest("category", categories))
-        if shown["matched"]:
-            labels = [matched(match, shown["note"]) for match in rows if match is not None]
-            columns.append(widest("matched", labels))
-        titles = 1 if stacked else len(titles_of(lang))
-        return sum(columns) + 2 * (len(columns) + titles - 1) + MIN_TITLE_WIDTH * titles
-
-    for step in ("note", "matched", "score", "stack", "category"):
-        if needed() <= width:
-            break
-        if step == "stack":
-            stacked = len(titles_of(lang)) > 1
-        else:
-            shown[step] = False
-    columns = 1 if stacked else len(titles_of(lang))
-    # each title column's share of what the others leave (less than the minimum only when the
-    # terminal is narrower than the number, the gaps and MIN_TITLE_WIDTH together)
-    share = max(1, (width - needed()) // columns + MIN_TITLE_WIDTH)
-
-    title_keys = titles_of(lang)
-    body: list[tuple[list[RenderableType], list[list[Text]], list[RenderableType]]] = []
-    for sheet, match, category in zip(sheets, rows, categories, strict=True):
-        before: list[RenderableType] = [str(sheet.number)]
-        if shown["score"] and match is not None:
-            before.append(score_text(match.score))
-        if shown["category"]:
-            before.append(category)
-        titles: list[Text] = []
-        for key in title_keys:
-            spans = match.highlights.get(key, ()) if match is not None else ()
-            if key == "title_fr" and sheet.title_fr is None and (lang is Lang.FR or stacked):
-                if stacked:
-                    continue  # the English title follows, marked
-                english = match.highlights.get("title_en", ()) if match is not None else ()
-                cell = _title_cell(sheet.title_en, english)
-                cell.append(" (en)", style="dim")
-                titles.append(cell)
-            else:
-                text = getattr(sheet, key)
-                titles.append(_title_cell(text, spans, french=key == "title_fr"))
-        if stacked:
-            if sheet.title_fr is None:
-                titles[0].append(" (en)", style="dim")
-            for other in titles[1:]:
-                other.stylize("dim")
-        after: list[RenderableType] = []
-        if shown["matched"] and match is not None:
-            after.append(safe_text(matched(match, shown["note"])))
-        body.append((before, [titles] if stacked else [[title] for title in titles], after))
-
-    if stacked:
-        headers = [f"{heading('title_fr')} · {heading('title_en')}"]
-    else:
-        headers = [heading(key) for key in title_keys]
+    rows: list[Match | None] = list(matches) if matches is not None else [None] * len(sheets)
+    shown = _Columns(sheets, rows, lang, width, searched=matches is not None)
+    titles = [shown.titles(sheet, match) for sheet, match in zip(sheets, rows, strict=True)]
+    headers = shown.headers()
     natural = [
-        max([cell_len(header), *(cell_len(t.plain) for _, cols, _ in body for t in cols[i])])
+        max([cell_len(header), *(cell_len(t.plain) for row in titles for t in row[i])])
         for i, header in enumerate(headers)
     ]
-    sizes = _share(natural, share * len(headers))
+    sizes = _share(natural, shown.share * len(headers))
 
     table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
     table.add_column(heading("number"), justify="right", no_wrap=True)
-    if shown["score"]:
+    if shown.score:
         table.add_column(heading("score"), justify="right", no_wrap=True)
-    if shown["category"]:
+    if shown.category:
         table.add_column(heading("category"), no_wrap=True)
     for header, size in zip(headers, sizes, strict=True):
         # exactly as wide as the titles are wrapped here: Rich has nothing left to squeeze
         table.add_column(header, width=size, overflow="fold")
-    if shown["matched"]:
+    if shown.matched:
         table.add_column(heading("matched"), style="dim", no_wrap=True)
-    for before, title_columns, after in body:
-        wrapped = [
-            Text("\n").join(_wrap(title, size) for title in column)
-            for column, size in zip(title_columns, sizes, strict=True)
-        ]
-        table.add_row(*before, *wrapped, *after)
+    for sheet, match, row in zip(sheets, rows, titles, strict=True):
+        cells: list[RenderableType] = [str(sheet.number)]
+        if shown.score and match is not None:
+            cells.append(score_text(match.score))
+        if shown.category:
+            cells.append(category_name(sheet.category))
+        for column, size in zip(row, sizes, strict=True):
+            cells.append(Text("\n").join(_wrap(title, size) for title in column))
+        if shown.matched and match is not None:
+            cells.append(safe_text(shown.matched_text(match)))
+        table.add_row(*cells)
     return table
 
 
@@ -330,93 +348,101 @@ def sheet_panel(sheet: Sheet, url: str, url_kind: UrlKind) -> RenderableType:
     return _AtWidth(lambda width: _sheet_panel(sheet, url, url_kind, width))
 
 
-def _sheet_panel(sheet: Sheet, url: str, url_kind: UrlKind, width: int) -> RenderableType:
-    from rich.cells import cell_len
-    from rich.console import Group
-    from rich.panel import Panel
-    from rich.table import Table
-    from rich.text import Text
+_SITES = (("socioeco", "socioeco.org"), ("citego", "citego.org"), ("rtes", "rtes.fr"))
 
-    def named(field: str) -> str:
-        return heading(field)
+_PanelLink = tuple[str, str | None, str]
+"""A line of a panel's addresses: its label, the address, a note."""
 
+
+def _panel_links(sheet: Sheet, url: str, url_kind: UrlKind) -> tuple[list[_PanelLink], int]:
+    """The addresses a panel shows: the page the sheet opens and what it is, each site's page,
+    the newer edition's page, then the sources with the fields each gave; and how many
+    sources there are."""
     by_source: dict[str, list[str]] = {}
     for name, source in sheet.field_sources.items():
         by_source.setdefault(source, []).append(name)
     sources = [*sheet.sources, *(source for source in by_source if source not in sheet.sources)]
-    links = [
-        (named("url"), url, ""),
-        ("", None, say(f"page_{url_kind.value}")),
-        *(
-            (site, getattr(sheet.links, name), "")
-            for name, site in (
-                ("socioeco", "socioeco.org"),
-                ("citego", "citego.org"),
-                ("rtes", "rtes.fr"),
-            )
-            if getattr(sheet.links, name)
-        ),
-        *(
-            (named("newer_edition"), sheet.newer_edition.page, "")
-            for _ in (1,)
-            if sheet.newer_edition is not None and sheet.newer_edition.page
-        ),
-        *(
-            (
-                named("sources") if i == 0 else "",
-                source,
-                f"({', '.join(_field_words(by_source[source]))})" if by_source.get(source) else "",
-            )
-            for i, source in enumerate(sources)
-        ),
-    ]
-    labels = [named(f) for f in ("category", "title_fr", "title_en", "summary_fr", "keywords_fr")]
-    labels += [named(f) for f in ("keywords_en", "published", "url", "sources")]
-    labels += [named("newer_edition")] if sheet.newer_edition is not None else []
-    label_width = max(cell_len(label) for label in [*labels, "socioeco.org"])
-    stacked = width - 4 - label_width - 2 < 30  # too narrow for labels beside the values
-    room = width - 4 - (2 if stacked else label_width + 2)
-    inside = all(cell_len(link or "") <= room for _, link, _ in links)
+    links: list[_PanelLink] = [(heading("url"), url, ""), ("", None, say(f"page_{url_kind.value}"))]
+    links += [(site, link, "") for name, site in _SITES if (link := getattr(sheet.links, name))]
+    if sheet.newer_edition is not None and sheet.newer_edition.page:
+        links.append((heading("newer_edition"), sheet.newer_edition.page, ""))
+    for i, source in enumerate(sources):
+        fields = by_source.get(source)
+        note = f"({', '.join(_field_words(fields))})" if fields else ""
+        links.append((heading("sources") if i == 0 else "", source, note))
+    return links, len(sources)
 
-    grid = Table.grid(padding=(0, 2))
-    if not stacked:
-        grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(ratio=1, overflow="fold")
 
-    def row(label: str, *lines: str | Text | None) -> None:
+class _PanelGrid:
+    """A panel's labels and values: side by side, or each label above its value when the
+    terminal is too narrow for both; each value wrapped to the room it has."""
+
+    def __init__(self, width: int, label_width: int) -> None:
+        from rich.table import Table
+
+        self.stacked = width - 4 - label_width - 2 < 30
+        self.room = width - 4 - (2 if self.stacked else label_width + 2)
+        self.grid = Table.grid(padding=(0, 2))
+        if not self.stacked:
+            self.grid.add_column(style="bold", no_wrap=True)
+        self.grid.add_column(ratio=1, overflow="fold")
+
+    def row(self, label: str, *lines: str | Text | None) -> None:
+        from rich.text import Text
+
         shown = [line if isinstance(line, Text) else safe_text(line) for line in lines if line]
         if not shown:
             return
-        value = _wrap(Text("\n").join(shown), room)
-        if not stacked:
-            grid.add_row(label, value)
+        value = _wrap(Text("\n").join(shown), self.room)
+        if not self.stacked:
+            self.grid.add_row(label, value)
             return
         if label:
-            grid.add_row(Text(label, style="bold"))
-        grid.add_row(Text("  ").append_text(value) if "\n" not in value.plain else _indent(value))
+            self.grid.add_row(Text(label, style="bold"))
+        indented = _indent(value) if "\n" in value.plain else Text("  ").append_text(value)
+        self.grid.add_row(indented)
 
-    missing = Text(NO_TITLE, style="dim")
-    row(named("category"), category_name(sheet.category))
-    row(named("title_fr"), french_typography(sheet.title_fr) if sheet.title_fr else missing)
-    row(named("title_en"), sheet.title_en)
-    row(named("summary_fr"), paragraphs(sheet.summary_fr) if sheet.summary_fr else None)
-    row(named("keywords_fr"), some_keywords(sheet.keywords_fr))
-    row(named("keywords_en"), some_keywords(sheet.keywords_en))
-    row(named("published"), sheet.published)
+
+_PANEL_FIELDS = (
+    *("category", "title_fr", "title_en", "summary_fr", "keywords_fr", "keywords_en"),
+    *("published", "url", "sources"),
+)
+
+
+def _sheet_panel(sheet: Sheet, url: str, url_kind: UrlKind, width: int) -> RenderableType:
+    from rich.cells import cell_len
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    links, sources = _panel_links(sheet, url, url_kind)
+    labels = [heading(field) for field in _PANEL_FIELDS]
+    labels += [heading("newer_edition")] if sheet.newer_edition is not None else []
+    label_width = max(cell_len(label) for label in [*labels, "socioeco.org"])
+    panel = _PanelGrid(width, label_width)
+    inside = all(cell_len(link or "") <= panel.room for _, link, _ in links)
+
+    row = panel.row
+    row(heading("category"), category_name(sheet.category))
+    title_fr = french_typography(sheet.title_fr) if sheet.title_fr else None
+    row(heading("title_fr"), title_fr or Text(NO_TITLE, style="dim"))
+    row(heading("title_en"), sheet.title_en)
+    row(heading("summary_fr"), paragraphs(sheet.summary_fr) if sheet.summary_fr else None)
+    row(heading("keywords_fr"), some_keywords(sheet.keywords_fr))
+    row(heading("keywords_en"), some_keywords(sheet.keywords_en))
+    row(heading("published"), sheet.published)
     if sheet.newer_edition is not None:
-        row(named("newer_edition"), newer_edition_label(sheet.newer_edition))
+        row(heading("newer_edition"), newer_edition_label(sheet.newer_edition))
     for number, (label, link, note) in enumerate(links):
-        if number == len(links) - len(sources):
+        if number == len(links) - sources:
             row("PDF", sheet.links.pdf)  # after the pages, before the sources
         if inside:
             row(label, _link(link) if link else None, Text(note, style="dim") if note else None)
     if not sources:
         row("PDF", sheet.links.pdf)
     title = Text(f"{say('sheet')} {sheet.number}", style="bold")
-    panel = Panel(grid, title=title, title_align="left", expand=True)
-    if inside:
-        return panel
-    return Group(panel, _Unbroken(links, label_width + 2))
+    drawn = Panel(panel.grid, title=title, title_align="left", expand=True)
+    return drawn if inside else Group(drawn, _Unbroken(links, label_width + 2))
 
 
 def _field_words(names: Sequence[str]) -> list[str]:
