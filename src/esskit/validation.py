@@ -8,6 +8,7 @@ with more keys than its objects can hold has them found before pydantic would re
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import MISSING, fields, is_dataclass
@@ -344,49 +345,71 @@ class _Open:
         self.last: int | str = "" if is_object else 0
 
 
+class _KeyReader:
+    """The objects and arrays open at a point of a file, and the key problems found so far."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.stack: list[_Open] = []
+
+    def open(self, is_object: bool) -> None:
+        """An object or array begins: an item of an array is of the array's kind, the value of
+        a key of the kind the format gives that key."""
+        if not self.stack:
+            self.stack.append(_Open(Catalogue, (), is_object))
+            return
+        parent = self.stack[-1]
+        if parent.keys is None:
+            kind = parent.kind
+        else:
+            kind = _KIND_OF.get((parent.kind, parent.last)) if parent.kind else None  # type: ignore[arg-type]
+        self.stack.append(_Open(kind, (*parent.loc, parent.last), is_object))
+
+    def close(self) -> None:
+        if self.stack:
+            self.stack.pop()
+
+    def next_item(self) -> None:
+        if self.stack and self.stack[-1].keys is None and isinstance(self.stack[-1].last, int):
+            self.stack[-1].last += 1
+
+    def key(self, raw: bytes) -> None:
+        """A key of the object open: a problem when it was given already, or when the object's
+        kind has no such field."""
+        if not self.stack or (keys := self.stack[-1].keys) is None:
+            return
+        try:
+            key = json.loads(b'"' + raw + b'"') if b"\\" in raw else raw.decode("utf-8")
+        except ValueError:
+            key = raw.decode("utf-8", "replace")
+        where = location((*self.stack[-1].loc, key))
+        kind = self.stack[-1].kind
+        if key in keys:
+            self.problems.append(Problem(where, _("given twice (each key may be given once)")))
+        elif kind is not None and key not in {f.name for f in fields(kind)}:
+            self.problems.append(Problem(where, _("unknown field")))
+        keys.add(key)
+        self.stack[-1].last = key
+
+
 def key_problems(data: bytes, limit: int) -> list[Problem]:
     """Unknown keys and keys given twice in a file of JSON, each with its location, up to
     `limit`: one pass over its strings and brackets that stops there, for a file that may be a
     million keys in one object."""
-    import json
-
-    problems: list[Problem] = []
-    stack: list[_Open] = []
+    reader = _KeyReader()
     for token in re.finditer(_TOKEN, data):
         text = token[0]
         if text in (b"{", b"["):
-            parent = stack[-1] if stack else None
-            kind: type | None = Catalogue
-            if parent is not None:
-                slot = parent.last if parent.keys is not None else None
-                kind = _KIND_OF.get((parent.kind, slot)) if parent.kind else None  # type: ignore[arg-type]
-                if parent.keys is None:  # an item of an array: the array's kind
-                    kind = parent.kind
-            loc = (*parent.loc, parent.last) if parent is not None else ()
-            stack.append(_Open(kind, loc, text == b"{"))
+            reader.open(text == b"{")
         elif text in (b"}", b"]"):
-            if stack:
-                stack.pop()
+            reader.close()
         elif text == b",":
-            if stack and stack[-1].keys is None and isinstance(stack[-1].last, int):
-                stack[-1].last += 1
-        elif token[2] is not None and stack and (keys := stack[-1].keys) is not None:
-            raw = token[1]
-            try:
-                key = json.loads(b'"' + raw + b'"') if b"\\" in raw else raw.decode("utf-8")
-            except ValueError:
-                key = raw.decode("utf-8", "replace")
-            where = location((*stack[-1].loc, key))
-            kind = stack[-1].kind
-            if key in keys:
-                problems.append(Problem(where, _("given twice (each key may be given once)")))
-            elif kind is not None and key not in {f.name for f in fields(kind)}:
-                problems.append(Problem(where, _("unknown field")))
-            keys.add(key)
-            stack[-1].last = key
-            if len(problems) >= limit:
+            reader.next_item()
+        elif token[2] is not None:
+            reader.key(token[1])
+            if len(reader.problems) >= limit:
                 break
-    return problems
+    return reader.problems
 
 
 # ----------------------------------------------------------------------------- links, glossary
@@ -447,7 +470,6 @@ def _negative_zero(data: bytes) -> list[Problem]:
     """`-0` written as a number (`"number": -0`), which JSON readers take for 0: a catalogue's
     numbers are written as they are meant. Looked for only when the bytes hold `-0` that does
     not go on as a longer number, then confirmed by reading the file's numbers."""
-    import json
 
     if not re.search(rb"-0(?![0-9.eE])", data):
         return []
