@@ -328,10 +328,10 @@ def test_odd_query_with_a_real_word_still_finds(runner: CliRunner) -> None:
     assert result.exit_code == 0 and json.loads(result.stdout)[0]["number"] == 13
 
 
-# -- issue 11: the second hostile review, one test per finding -------------------------------
+# -- links, flags, signals, numbers, streams and sizes ---------------------------------------
 
 
-def test_finding_1_search_host_is_only_for_the_search_esskit_builds(
+def test_search_host_is_only_for_the_search_esskit_builds(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     redirect = "https://duckduckgo.com/l/?uddg=https%3A%2F%2Fevil.example%2F"
@@ -350,7 +350,7 @@ def test_finding_1_search_host_is_only_for_the_search_esskit_builds(
 
 
 @pytest.mark.parametrize("hosts", [".", "..", "", "socioeco.org,.", "socioeco.org,", "a b"])
-def test_finding_2_empty_or_dot_only_hosts_are_refused(runner: CliRunner, hosts: str) -> None:
+def test_empty_or_dot_only_hosts_are_refused(runner: CliRunner, hosts: str) -> None:
     result = runner.invoke(app, ["list", "--json"], env={"ESSKIT_ALLOW_HOSTS": hosts or ","})
     assert result.exit_code == 2 and one_line_error(result.stderr)
     assert "ESSKIT_ALLOW_HOSTS" in result.stderr and "is not a site's host name" in result.stderr
@@ -360,7 +360,7 @@ def test_finding_2_empty_or_dot_only_hosts_are_refused(runner: CliRunner, hosts:
             assert option.exit_code == 2 and "--allow-host" in option.stderr
 
 
-def test_finding_2_trailing_dots_are_normalised(tmp_path: Path) -> None:
+def test_trailing_dots_are_normalised(tmp_path: Path) -> None:
     policy = cat.Policy(("example.org.",))
     assert policy.hosts[-1] == "example.org"
     assert policy.link_problem("https://www.example.org./x") is None
@@ -369,9 +369,7 @@ def test_finding_2_trailing_dots_are_normalised(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("value", ["false", "no", " 0", "0", "off", "FALSE", ""])
-def test_finding_3_false_spellings_keep_http_refused(
-    runner: CliRunner, tmp_path: Path, value: str
-) -> None:
+def test_false_spellings_keep_http_refused(runner: CliRunner, tmp_path: Path, value: str) -> None:
     path = mirror_catalogue(tmp_path / "http.json", "http://citego.org/1")
     result = runner.invoke(app, ["validate", str(path)], env={"ESSKIT_ALLOW_HTTP": value})
     assert result.exit_code == 2 and "link must use https" in result.stderr
@@ -381,15 +379,13 @@ def test_finding_3_false_spellings_keep_http_refused(
 
 @pytest.mark.parametrize("name", ["ESSKIT_ALLOW_HTTP", "ESSKIT_DEBUG"])
 @pytest.mark.parametrize("value", ["maybe", "2", "nein", "\x1b[31m"])
-def test_finding_3_unclear_flags_are_refused(runner: CliRunner, name: str, value: str) -> None:
+def test_unclear_flags_are_refused(runner: CliRunner, name: str, value: str) -> None:
     result = runner.invoke(app, ["list", "--json"], env={name: value})
     assert result.exit_code == 2 and one_line_error(result.stderr) and result.stdout == ""
     assert f"{name}=" in result.stderr and "\x1b" not in result.stderr
 
 
-def test_finding_3_debug_zero_shows_no_traceback(
-    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_debug_zero_shows_no_traceback(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
 
@@ -424,7 +420,7 @@ def _interrupt(
 
 
 @pytest.mark.slow
-def test_finding_9_interrupt_while_starting_is_one_line_and_130() -> None:
+def test_interrupt_while_starting_is_one_line_and_130() -> None:
     # Python reports each import as it ends: interrupt while Typer is being imported
     code, lines = _interrupt(
         [*esskit_command(), "list", "--format", "table"],
@@ -435,7 +431,7 @@ def test_finding_9_interrupt_while_starting_is_one_line_and_130() -> None:
 
 
 @pytest.mark.slow
-def test_finding_9_interrupt_while_working_is_one_line_and_130(tmp_path: Path) -> None:
+def test_interrupt_while_working_is_one_line_and_130(tmp_path: Path) -> None:
     # a browser that never returns: esskit waits for it
     code, lines = _interrupt(
         [*esskit_command(), "open", "13"],
@@ -448,9 +444,7 @@ def test_finding_9_interrupt_while_working_is_one_line_and_130(tmp_path: Path) -
 @pytest.mark.parametrize(
     "name", ["esc\x1b[31mred.json", "new\nline.json", "bell\x07.json", "rlo\u202eabc.json"]
 )
-def test_finding_4_paths_and_keys_are_quoted_escaped(
-    runner: CliRunner, tmp_path: Path, name: str
-) -> None:
+def test_paths_and_keys_are_quoted_escaped(runner: CliRunner, tmp_path: Path, name: str) -> None:
     path = write_catalogue(
         tmp_path / name,
         [{"number": 1, "category": "lever", "title_en": "A", "links": {"\x1b]0;PWNED\x07": "x"}}],
@@ -463,7 +457,7 @@ def test_finding_4_paths_and_keys_are_quoted_escaped(
 
 
 @pytest.mark.slow
-def test_finding_4_a_huge_key_is_shortened(runner: CliRunner, tmp_path: Path) -> None:
+def test_a_huge_key_is_shortened(runner: CliRunner, tmp_path: Path) -> None:
     sheet = {"number": 1, "category": "lever", "title_en": "A", "x" * 5_000_000: 1}
     path = write_catalogue(tmp_path / "key.json", [sheet])
     result = runner.invoke(app, ["validate", str(path)])
@@ -472,7 +466,7 @@ def test_finding_4_a_huge_key_is_shortened(runner: CliRunner, tmp_path: Path) ->
 
 
 @pytest.mark.slow
-def test_finding_5_a_path_that_is_not_utf8_under_a_strict_utf8_stdout(tmp_path: Path) -> None:
+def test_a_path_that_is_not_utf8_under_a_strict_utf8_stdout(tmp_path: Path) -> None:
     good = write_catalogue(
         tmp_path / "good.json", [{"number": 1, "category": "lever", "title_en": "A"}]
     )
@@ -495,7 +489,7 @@ def test_finding_5_a_path_that_is_not_utf8_under_a_strict_utf8_stdout(tmp_path: 
 
 
 @pytest.mark.slow
-def test_finding_12_millions_of_unknown_fields_stop_at_the_first(
+def test_millions_of_unknown_fields_stop_at_the_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the file is never parsed whole: that alone would cost ten times its size
@@ -518,7 +512,7 @@ def test_finding_12_millions_of_unknown_fields_stop_at_the_first(
 
 
 @pytest.mark.parametrize("text", ["one\u2028two", "a\u2029b", "a\u200bb", "a\u200eb", "\ufeffa"])
-def test_finding_16_separators_and_invisible_characters_are_refused_in_titles(
+def test_separators_and_invisible_characters_are_refused_in_titles(
     tmp_path: Path, text: str
 ) -> None:
     path = write_catalogue(
@@ -528,7 +522,7 @@ def test_finding_16_separators_and_invisible_characters_are_refused_in_titles(
         cat.load(path)
 
 
-def test_finding_17_duplicate_keys_are_refused_with_their_location(tmp_path: Path) -> None:
+def test_duplicate_keys_are_refused_with_their_location(tmp_path: Path) -> None:
     path = tmp_path / "dup.json"
     path.write_text(
         '{"kit": {"name": "K", "publisher": "R", "edition": 2020, "language": "fr"}, "sheets": ['
@@ -545,7 +539,7 @@ def test_finding_17_duplicate_keys_are_refused_with_their_location(tmp_path: Pat
     assert "given twice" in caught.value.problems[0].message
 
 
-def test_finding_17_defaults_written_out_are_not_duplicates(tmp_path: Path) -> None:
+def test_defaults_written_out_are_not_duplicates(tmp_path: Path) -> None:
     # a file that spells out defaults holds more keys than its fields: still valid
     path = tmp_path / "defaults.json"
     path.write_text(
@@ -575,7 +569,7 @@ def test_the_glossary_may_only_lead_to_sheets_of_the_catalogue(tmp_path: Path) -
     ]
 
 
-def test_finding_22_one_byte_over_the_limit_says_how_much(
+def test_one_byte_over_the_limit_says_how_much(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "big.json"
@@ -587,7 +581,7 @@ def test_finding_22_one_byte_over_the_limit_says_how_much(
     assert "1,048,577 bytes" in message and "1 MiB limit" in message
 
 
-def test_finding_22_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     path = write_catalogue(
         tmp_path / "bom.json", [{"number": 1, "category": "lever", "title_en": "A"}]
     )
@@ -596,12 +590,12 @@ def test_finding_22_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("text", ["0000000013", "fiche 013", "#0013", "+13"])
-def test_finding_22_leading_zeros_name_the_same_sheet(runner: CliRunner, text: str) -> None:
+def test_leading_zeros_name_the_same_sheet(runner: CliRunner, text: str) -> None:
     result = runner.invoke(app, ["open", text, "-p"])
     assert result.exit_code == 0 and "2590" in result.stdout
 
 
-def test_finding_22_a_long_number_is_far_beyond_and_a_negative_one_is_not_a_number(
+def test_a_long_number_is_far_beyond_and_a_negative_one_is_not_a_number(
     runner: CliRunner,
 ) -> None:
     far = runner.invoke(app, ["open", "9" * 5000, "-p"])
@@ -622,7 +616,7 @@ def _clean_env(**changes: str) -> dict[str, str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("browser", ['"x %s', "'", "x %s %s'"])
-def test_finding_6_a_browser_that_cannot_start_prints_the_address(browser: str) -> None:
+def test_a_browser_that_cannot_start_prints_the_address(browser: str) -> None:
     result = subprocess.run(
         [*esskit_command(), "open", "13"],
         capture_output=True,
@@ -653,7 +647,7 @@ def test_finding_6_a_browser_that_cannot_start_prints_the_address(browser: str) 
     ],
     ids=" ".join,
 )
-def test_finding_7_a_closed_pipe_exits_0_quietly_in_every_format(args: list[str]) -> None:
+def test_a_closed_pipe_exits_0_quietly_in_every_format(args: list[str]) -> None:
     # the reader is gone before esskit writes a byte
     process = subprocess.Popen(
         [*esskit_command(), *args],
@@ -684,7 +678,7 @@ def test_finding_7_a_closed_pipe_exits_0_quietly_in_every_format(args: list[str]
     ],
     ids=lambda args: " ".join(args) or "no arguments",
 )
-def test_finding_8_a_full_disk_is_one_line_and_exit_2(args: list[str]) -> None:
+def test_a_full_disk_is_one_line_and_exit_2(args: list[str]) -> None:
     with open("/dev/full", "w") as full:
         result = subprocess.run(
             [*esskit_command(), *args],
@@ -739,7 +733,7 @@ def test_completion_script_that_cannot_be_written_is_an_output_error() -> None:
 
 
 @pytest.mark.parametrize("columns", ["10000000", "501", "9" * 5000])
-def test_finding_11_wide_columns_are_clamped_to_500(runner: CliRunner, columns: str) -> None:
+def test_wide_columns_are_clamped_to_500(runner: CliRunner, columns: str) -> None:
     env = {"COLUMNS": columns, "LINES": "9" * 5000}  # Rich would read LINES too
     result = runner.invoke(app, ["show", "13", "-f", "table"], env=env)
     widths = {len(line) for line in result.stdout.splitlines()}
@@ -747,14 +741,14 @@ def test_finding_11_wide_columns_are_clamped_to_500(runner: CliRunner, columns: 
 
 
 @pytest.mark.parametrize("columns", ["0", "1", "19", "-5", "abc", ""])
-def test_finding_21_narrow_or_odd_columns_fall_back_to_80(runner: CliRunner, columns: str) -> None:
+def test_narrow_or_odd_columns_fall_back_to_80(runner: CliRunner, columns: str) -> None:
     result = runner.invoke(app, ["list", "-f", "table"], env={"COLUMNS": columns})
     lines = result.stdout.splitlines()
     assert result.exit_code == 0 and len(lines) > 25
     assert max(len(line) for line in lines) == 80
 
 
-def test_finding_13_big_tables_and_trees_are_refused_with_advice(
+def test_big_tables_and_trees_are_refused_with_advice(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from esskit import cli
@@ -777,7 +771,7 @@ def test_finding_13_big_tables_and_trees_are_refused_with_advice(
 
 
 @pytest.mark.slow
-def test_finding_13_twenty_thousand_sheets_list_in_every_machine_format(
+def test_twenty_thousand_sheets_list_in_every_machine_format(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     sheets = [{"number": n, "category": "lever", "title_en": f"Sheet {n}"} for n in range(20_000)]
@@ -790,7 +784,7 @@ def test_finding_13_twenty_thousand_sheets_list_in_every_machine_format(
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "tsv", "plain"])
 @pytest.mark.parametrize("pretty", [False, True], ids=["piped", "terminal"])
-def test_finding_13_output_written_in_chunks_is_the_same_as_whole(
+def test_output_written_in_chunks_is_the_same_as_whole(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch, fmt: str, pretty: bool
 ) -> None:
     from esskit import cli
@@ -807,7 +801,7 @@ def test_finding_13_output_written_in_chunks_is_the_same_as_whole(
 
 
 @pytest.mark.slow
-def test_finding_19_completion_that_cannot_be_written_is_one_line() -> None:
+def test_completion_that_cannot_be_written_is_one_line() -> None:
     result = subprocess.run(
         [*esskit_command(), "--install-completion", "bash"],
         capture_output=True,
@@ -819,9 +813,7 @@ def test_finding_19_completion_that_cannot_be_written_is_one_line() -> None:
     assert "bug" not in result.stderr and "/proc/self/" in result.stderr
 
 
-def test_finding_20_a_category_with_no_sheet_is_nothing_found(
-    runner: CliRunner, tmp_path: Path
-) -> None:
+def test_a_category_with_no_sheet_is_nothing_found(runner: CliRunner, tmp_path: Path) -> None:
     path = write_catalogue(
         tmp_path / "c.json", [{"number": 0, "category": "intro", "title_en": "A"}]
     )
@@ -834,7 +826,7 @@ def test_finding_20_a_category_with_no_sheet_is_nothing_found(
 
 
 @pytest.mark.slow
-def test_finding_22_json_under_an_ascii_stdout_is_escaped_not_lost() -> None:
+def test_json_under_an_ascii_stdout_is_escaped_not_lost() -> None:
     title = cat.load().sheets[13].title_fr
     assert title is not None and not title.isascii()
     readers: dict[str, Callable[[bytes], Any]] = {
@@ -854,7 +846,7 @@ def test_finding_22_json_under_an_ascii_stdout_is_escaped_not_lost() -> None:
 
 
 @pytest.mark.slow
-def test_finding_22_text_under_an_ascii_stdout_says_once_what_is_lost(tmp_path: Path) -> None:
+def test_text_under_an_ascii_stdout_says_once_what_is_lost(tmp_path: Path) -> None:
     # 2 500 sheets are written in three chunks: still one warning
     sheets = [{"number": n, "category": "lever", "title_en": f"Été {n}"} for n in range(2_500)]
     path = write_catalogue(tmp_path / "accents.json", sheets)
@@ -888,9 +880,7 @@ LONG = "\x1b[31m" + "x" * 100_000
     ],
     ids=lambda args: " ".join(arg[:12].replace("\x1b", "ESC") for arg in args),
 )
-def test_finding_4_arguments_are_quoted_escaped_and_short(
-    runner: CliRunner, args: list[str]
-) -> None:
+def test_arguments_are_quoted_escaped_and_short(runner: CliRunner, args: list[str]) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 2 and result.stderr.startswith("esskit: ")
     # a path is shown up to 200 characters, twice in the line that suggests `validate`
@@ -904,7 +894,7 @@ def test_finding_4_arguments_are_quoted_escaped_and_short(
     [(["show", "13"], 0), (["search", "xyzzy"], 1), (["show", "99"], 2), (["nosuch"], 2)],
     ids=lambda value: " ".join(value) if isinstance(value, list) else str(value),
 )
-def test_finding_8_an_unwritable_stderr_keeps_the_exit_code(args: list[str], code: int) -> None:
+def test_an_unwritable_stderr_keeps_the_exit_code(args: list[str], code: int) -> None:
     with open("/dev/full", "w") as full:
         result = subprocess.run(
             [*esskit_command(), *args],
@@ -980,7 +970,7 @@ def test_a_key_given_twice_is_refused_even_behind_spaces_before_its_colon(tmp_pa
         cat.load(path)
 
 
-# ----------------------------------------------------------------------------- third review
+# ----------------------------------------------------------------------------- links, files, sizes
 
 
 def _sheet_with(**fields: Any) -> dict[str, Any]:
