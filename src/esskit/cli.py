@@ -678,6 +678,22 @@ def _some(numbers: Sequence[int], most: int = 10) -> str:
     )
 
 
+def _found_elsewhere(
+    catalogue: Catalogue, query: str, chosen: Category, limit: int, output: Format
+) -> None:
+    """When a query finds nothing in the category asked for, the categories where it finds
+    sheets (exit 1); nothing when it finds none anywhere."""
+    from esskit.search import find
+
+    found = find(catalogue.sheets, query, limit=limit, glossary=catalogue.glossary)
+    elsewhere = [match.sheet for match in found if match.sheet.category is not chosen]
+    if elsewhere:
+        message = _("no sheet in category {name} matches {query}").format(
+            name=category_name(chosen), query=cat.quoted(query)
+        )
+        _not_in_category(message, elsewhere, output)
+
+
 def _no_match(
     sheets: Sequence[Sheet],
     query: str,
@@ -929,22 +945,14 @@ def list_sheets(
         return
     selected = _fields(fields, SHEET_FIELDS)
     if not sheets and chosen is not None:
-        name = category_name(chosen)
-        if not numbers:  # the catalogue has none: the other categories are no news
-            nothing_found(_("no sheet is in category {name}").format(name=name), output)
-        listed = ", ".join(numbers)
-        message = _("none of the sheets {numbers} is in category {name}")
-        _not_in_category(message.format(numbers=listed, name=name), every, output)
+        _none_in_category(chosen, numbers, every, output)
     if tree or output is Format.TABLE:
         _rows(len(sheets))
         from esskit.display import sheets_table, sheets_tree
 
         kit = loaded.kit
-        emit_rich(
-            sheets_tree(sheets, kit.name, kit.edition, titles)
-            if tree
-            else sheets_table(sheets, titles)
-        )
+        table = sheets_table(sheets, titles)
+        emit_rich(sheets_tree(sheets, kit.name, kit.edition, titles) if tree else table)
         return
     emit_records(
         (_record(sheet) for sheet in sheets),
@@ -953,6 +961,18 @@ def list_sheets(
         columns_for(output, titles),
         title=_page_title(loaded, *([category_name(chosen)] if chosen else [])),
     )
+
+
+def _none_in_category(
+    chosen: Category, numbers: list[str] | None, every: Sequence[Sheet], output: Format
+) -> NoReturn:
+    """Say that no sheet listed is in the category asked for (exit 1): when sheets were named,
+    the categories they are in."""
+    name = category_name(chosen)
+    if not numbers:  # the catalogue has none: the other categories are no news
+        nothing_found(_("no sheet is in category {name}").format(name=name), output)
+    message = _("none of the sheets {numbers} is in category {name}")
+    _not_in_category(message.format(numbers=", ".join(numbers), name=name), every, output)
 
 
 def _list_edition(
@@ -1040,13 +1060,7 @@ def search(
         fail(str(exc))
     if not matches:
         if chosen is not None:
-            found = find(loaded.sheets, query, limit=limit, glossary=loaded.glossary)
-            elsewhere = [match.sheet for match in found if match.sheet.category is not chosen]
-            if elsewhere:
-                message = _("no sheet in category {name} matches {query}").format(
-                    name=category_name(chosen), query=cat.quoted(query)
-                )
-                _not_in_category(message, elsewhere, output)
+            _found_elsewhere(loaded, query, chosen, limit, output)
         _no_match(sheets, query, loaded.glossary, titles, output)
     if output is Format.TABLE:
         from esskit.display import sheets_table
@@ -1162,26 +1176,9 @@ def open_sheet(
     _languages(None)
     loaded = load(ctx, catalogue)
     sheet = _target(loaded, target)
-    policy = _settings(ctx).policy
-    kind: UrlKind | None = None
-    if edition is not None and edition != loaded.kit.edition:
-        url, newer = _newer_page(loaded, sheet, edition)
-        saying = _("opening sheet {number} of the {edition} edition (sheet {ours} of {kit})")
-        saying = saying.format(
-            number=newer, edition=edition, ours=sheet.number, kit=loaded.kit.edition
-        )
-    else:
-        url, kind = cat.sheet_url(sheet, search=search_page)
-        note = ""
-        if kind.value == "search":
-            note = (
-                _(" (a socioeco.org search, as asked)")
-                if search_page
-                else _(" (no page of its own is known: searching socioeco.org)")
-            )
-        saying = _("opening sheet {number}{note}").format(number=sheet.number, note=note)
+    url, kind, saying = _page(loaded, sheet, edition, search_page)
     try:
-        url = cat.safe_url(url, policy, kind)
+        url = cat.safe_url(url, _settings(ctx).policy, kind)
     except cat.UnsafeUrl as exc:
         fail(str(exc))
     if print_url:
@@ -1197,6 +1194,26 @@ def open_sheet(
     if not opened:
         say(_("no browser could be started; open this address yourself:"))
         emit(url + "\n")
+
+
+def _page(
+    catalogue: Catalogue, sheet: Sheet, edition: int | None, search_page: bool
+) -> tuple[str, UrlKind | None, str]:
+    """The page to open, its kind (None for a later edition's page), and what to say of it."""
+    if edition is not None and edition != catalogue.kit.edition:
+        url, newer = _newer_page(catalogue, sheet, edition)
+        saying = _("opening sheet {number} of the {edition} edition (sheet {ours} of {kit})")
+        ours = catalogue.kit.edition
+        return url, None, saying.format(number=newer, edition=edition, ours=sheet.number, kit=ours)
+    url, kind = cat.sheet_url(sheet, search=search_page)
+    note = ""
+    if kind.value == "search":
+        note = (
+            _(" (a socioeco.org search, as asked)")
+            if search_page
+            else _(" (no page of its own is known: searching socioeco.org)")
+        )
+    return url, kind, _("opening sheet {number}{note}").format(number=sheet.number, note=note)
 
 
 def _newer_page(catalogue: Catalogue, sheet: Sheet, edition: int) -> tuple[str, int]:
@@ -1289,7 +1306,27 @@ def glossary(
     output = _format(fmt, as_json)
     selected = _fields(fields, GLOSSARY_FIELDS)
     loaded = load(ctx, catalogue)
-    entries = list(loaded.glossary)
+    entries = _entries(loaded.glossary, term, current, output)
+    if output is Format.TABLE:
+        from esskit.display import glossary_table
+
+        _rows(len(entries))
+        emit_rich(glossary_table(entries))
+        return
+    emit_records(
+        [glossary_record(entry) for entry in entries],
+        output,
+        selected,
+        glossary_columns(output),
+        title=_page_title(loaded, _("glossary")),
+    )
+
+
+def _entries(
+    glossary: Sequence[GlossaryEntry], term: str | None, current: bool, output: Format
+) -> list[GlossaryEntry]:
+    """The glossary entries asked for: those of a term, those still current; none is exit 1."""
+    entries = list(glossary)
     if term is not None:
         from esskit.search import QueryError, look_up
 
@@ -1309,19 +1346,7 @@ def glossary(
                 ).format(term=cat.quoted(term), terms=", ".join(e.term for e in ended[:5])),
                 output,
             )
-    if output is Format.TABLE:
-        from esskit.display import glossary_table
-
-        _rows(len(entries))
-        emit_rich(glossary_table(entries))
-        return
-    emit_records(
-        [glossary_record(entry) for entry in entries],
-        output,
-        selected,
-        glossary_columns(output),
-        title=_page_title(loaded, _("glossary")),
-    )
+    return entries
 
 
 STDIN = N_("standard input")
