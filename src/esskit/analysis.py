@@ -88,8 +88,13 @@ KEPT_WORDS = frozenset(
         "changes", "new", "use", "used", "made",
         "part", "parts", "order", "present", "full", "self", "big", "small", "high", "low",
         "long", "end", "net", "site", "page", "index", "text", "words", "date", "course", "case",
+        "call", "calls", "empty", "inner", "third", "early", "results", "useful", "whole",
+        "reserved", "year", "years", "zero",
+        # a French stop word that is a noun in English (car sharing)
+        "car", "cars",
         # French words the general list drops that do
         "état", "personne", "personnes", "valeur", "voie", "force", "droite", "essai", "point",
+        "conseil", "conseils", "idées",
         "nouveau", "nouveaux", "grande", "haut", "début", "pièce", "sujet", "quasi",
         # Spanish, Italian and Portuguese ones: work, employment, value, the State, the third
         # sector, early childhood (primera infancia), second hand (segunda mano)
@@ -110,6 +115,7 @@ ASKING_WORDS = frozenset(
         "lancer", "monter", "jouer", "apporter", "fournir", "rediger", "demarrer", "demarre",
         "confier", "maintenir", "accepter", "apprecier", "reduire", "utiliser", "quoi",
         "vraiment", "simple", "simplement", "bonne", "bon", "mieux", "possible", "exactement",
+        "aider", "soutenir", "favoriser", "developper",
         "concretement", "notamment", "exemple", "exemples", "idee", "idees", "conseil",
         "conseils", "besoin", "quel", "quels", "quelle", "quelles", "comment", "pourquoi",
         # English
