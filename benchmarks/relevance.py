@@ -91,7 +91,9 @@ def sets() -> dict[str, list[Case]]:
         groups = [g for g in data if g not in ("about", "none")]
         if data:
             found[name] = list(_pairs(data, groups))
-            found["outside"] += [Case(query) for query, _ in data.get("none", [])]  # type: ignore[attr-defined]
+            nothing = [Case(query) for query, _ in data.get("none", [])]  # type: ignore[attr-defined]
+            where = "shared: outside" if name.startswith("shared") else "outside"
+            found.setdefault(where, []).extend(nothing)
     return found
 
 

@@ -224,8 +224,8 @@ def test_subjects_outside_the_kit_mostly_find_nothing(
 def test_queries_whose_words_are_taken_out_of_the_vocabulary_still_find_their_sheet(
     kit: Catalogue, query_sets: dict[str, list[relevance.Case]]
 ) -> None:
-    cases = [case for cases in query_sets.values() for case in cases]
-    score = relevance.leave_one_out(kit, cases)
+    own = [cases for name, cases in query_sets.items() if not name.startswith("shared")]
+    score = relevance.leave_one_out(kit, [case for cases in own for case in cases])
     assert score.total > 300 and score.share >= 0.80, score.misses
 
 

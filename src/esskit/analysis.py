@@ -94,7 +94,7 @@ KEPT_WORDS = frozenset(
         "car", "cars",
         # French words the general list drops that do
         "état", "personne", "personnes", "valeur", "voie", "force", "droite", "essai", "point",
-        "conseil", "conseils", "idées",
+        "idées",
         "nouveau", "nouveaux", "grande", "haut", "début", "pièce", "sujet", "quasi",
         # Spanish, Italian and Portuguese ones: work, employment, value, the State, the third
         # sector, early childhood (primera infancia), second hand (segunda mano)
