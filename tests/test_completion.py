@@ -61,6 +61,11 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
     }
 
 
+def _shell(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A run of a real shell, its output captured, within a minute."""
+    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60, check=False)
+
+
 def _hostile_catalogue(tmp_path: Path, titles: list[str]) -> tuple[Path, Path]:
     """A catalogue of the hostile titles then a benign one (each a French title), and the
     prefix of the marker files the titles try to create."""
@@ -261,13 +266,9 @@ def test_fish_runs_nothing_and_offers_only_numbers(tmp_path: Path) -> None:
     fish = _need("fish")
     path, marker = _hostile_catalogue(tmp_path, [*HOSTILE, *MARKUP])
     script = _script("fish", tmp_path)
-    done = subprocess.run(
+    done = _shell(
         [fish, "--no-config", "-c", f'source {script}; complete -C "esskit -c $CAT show "'],
-        capture_output=True,
-        text=True,
-        env=_env(tmp_path, SHELL=fish, CAT=str(path)),
-        timeout=60,
-        check=False,
+        _env(tmp_path, SHELL=fish, CAT=str(path)),
     )
     assert done.returncode == 0, done.stderr
     offered = dict(line.split("\t") for line in done.stdout.splitlines())
@@ -280,13 +281,9 @@ def test_fish_runs_nothing_and_offers_only_numbers(tmp_path: Path) -> None:
 def test_fish_offers_the_packaged_numbers_and_no_wrapped_lines(tmp_path: Path) -> None:
     fish = _need("fish")
     script = _script("fish", tmp_path)
-    done = subprocess.run(
+    done = _shell(
         [fish, "--no-config", "-c", f'source {script}; complete -C "esskit show "'],
-        capture_output=True,
-        text=True,
-        env=_env(tmp_path, SHELL=fish),
-        timeout=60,
-        check=False,
+        _env(tmp_path, SHELL=fish),
     )
     offered = [line.split("\t")[0] for line in done.stdout.splitlines()]
     assert (done.returncode, offered) == (0, [str(n) for n in range(25)])
@@ -303,13 +300,8 @@ def test_bash_runs_nothing_and_gets_the_bare_numbers(tmp_path: Path) -> None:
         "_esskit_completion esskit\n"
         'printf "%s\\n" "${COMPREPLY[@]}"\n'
     )
-    done = subprocess.run(
-        [bash, "--norc", "--noprofile", "-c", command],
-        capture_output=True,
-        text=True,
-        env=_env(tmp_path, SHELL=bash, CAT=str(path)),
-        timeout=60,
-        check=False,
+    done = _shell(
+        [bash, "--norc", "--noprofile", "-c", command], _env(tmp_path, SHELL=bash, CAT=str(path))
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [str(n) for n in range(len(HOSTILE) + len(MARKUP) + 1)]
