@@ -382,14 +382,21 @@ class _KeyReader:
             key = json.loads(b'"' + raw + b'"') if b"\\" in raw else raw.decode("utf-8")
         except ValueError:
             key = raw.decode("utf-8", "replace")
-        where = location((*self.stack[-1].loc, key))
         kind = self.stack[-1].kind
+        problem = None
         if key in keys:
-            self.problems.append(Problem(where, _("given twice (each key may be given once)")))
-        elif kind is not None and key not in {f.name for f in fields(kind)}:
-            self.problems.append(Problem(where, _("unknown field")))
+            problem = _("given twice (each key may be given once)")
+        elif kind is not None and key not in _field_names(kind):
+            problem = _("unknown field")
+        if problem is not None:
+            self.problems.append(Problem(location((*self.stack[-1].loc, key)), problem))
         keys.add(key)
         self.stack[-1].last = key
+
+
+@cache
+def _field_names(kind: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(kind))
 
 
 def key_problems(data: bytes, limit: int) -> list[Problem]:
