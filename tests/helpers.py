@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -78,3 +80,76 @@ def said(language: str, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return call(*args, **kwargs)
     finally:
         i18n.use("en")
+
+
+class Page(HTMLParser):
+    """What a reader sees of an HTML page: its tags in order (with their attributes), the cells
+    of each table row, the text of each title, heading, paragraph and cell (its spaces
+    collapsed), its links with their visible words, its languages, its style sheet and its
+    columns' widths."""
+
+    TEXTS = ("title", "h1", "h2", "p", "td", "th")
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[dict[str, str | None]] = []
+        self.rows: list[list[str]] = []
+        self.texts: list[str] = []
+        self.links: list[tuple[str, str]] = []
+        self.langs: list[str] = []
+        self.widths: list[float] = []
+        self.style = ""
+        self._open: list[str] = []
+        self._text: list[str] | None = None
+        self._link: list[str] | None = None
+        self._href = ""
+
+    @property
+    def hrefs(self) -> list[str]:
+        return [href for href, _ in self.links]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        self.tags.append(tag)
+        self.attrs.append(found)
+        self._open.append(tag)
+        if tag == "html":
+            self.langs.append(found.get("lang") or "")
+        if tag == "tr":
+            self.rows.append([])
+        if tag in self.TEXTS:
+            self._text = []
+        if tag == "a":
+            self._link, self._href = [], found.get("href") or ""
+        width = re.search(r"width: *([\d.]+)%", found.get("style") or "")
+        if tag == "col" and width:
+            self.widths.append(float(width.group(1)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open and self._open[-1] == tag:
+            self._open.pop()
+        if tag == "a" and self._link is not None:
+            self.links.append((self._href, "".join(self._link)))
+            self._link = None
+        if tag in self.TEXTS and self._text is not None:
+            text = "".join(self._text)
+            if tag in ("td", "th") and self.rows:
+                self.rows[-1].append(text)
+            self.texts.append(" ".join(text.split()))
+            self._text = None
+
+    def handle_data(self, data: str) -> None:
+        if self._open and self._open[-1] == "style":
+            self.style += data
+        for taken in (self._text, self._link):
+            if taken is not None:
+                taken.append(data)
+
+
+def parse_html(text: str) -> Page:
+    """The page an HTML text is, as a reader sees it."""
+    page = Page()
+    page.feed(text)
+    page.close()
+    return page

@@ -14,12 +14,11 @@ import time
 import unicodedata
 import zipfile
 from collections.abc import Callable, Sequence
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import said
+from helpers import Page, parse_html, said
 from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -497,43 +496,6 @@ def test_machine_output_sends_the_workbook_to_to_xlsx() -> None:
 # ----------------------------------------------------------------------------- HTML
 
 
-class Page(HTMLParser):
-    """A page's tags, its links with their visible text, and its style sheet."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.links: list[tuple[str, str]] = []
-        self.style = ""
-        self._open: list[str] = []
-        self._link: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-        if tag == "a":
-            self._link = []
-            self._href = dict(attrs).get("href") or ""
-        self._open.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._link is not None:
-            self.links.append((self._href, "".join(self._link)))
-            self._link = None
-
-    def handle_data(self, data: str) -> None:
-        if self._open and self._open[-1] == "style":
-            self.style += data
-        if self._link is not None:
-            self._link.append(data)
-
-
-def page_of(text: str) -> Page:
-    page = Page()
-    page.feed(text)
-    page.close()
-    return page
-
-
 def print_rules(style: str) -> dict[str, str]:
     """The print style sheet's rules: each selector and its declarations."""
     block = style.split("@media print{", 1)[1]
@@ -551,12 +513,12 @@ def test_printing_never_splits_a_row_or_a_section(kind: str) -> None:
         text = said("fr", to_html, records, columns_for(Format.HTML, Lang.FR), "t")
     else:
         text = said("fr", to_html_sections, records, section_fields(Lang.FR), Lang.FR, "t")
-    page = page_of(text)
+    page = parse_html(text)
     rules = print_rules(page.style)
     for element in ("tr", "section") if kind == "sections" else ("tr",):
         assert "break-inside:avoid" in rules.get(element, ""), element
-        assert any(tag == element for tag, _ in page.tags)
-    assert all("style" not in attrs for _, attrs in page.tags)  # no rule overridden in a tag
+        assert element in page.tags
+    assert all("style" not in attrs for attrs in page.attrs)  # no rule overridden in a tag
 
 
 def test_addresses_break_only_after_a_slash() -> None:
@@ -569,7 +531,7 @@ def test_addresses_break_only_after_a_slash() -> None:
         assert all(re.fullmatch(r'<span class="nowrap">[^<]*</span>', piece) for piece in pieces), (
             anchor
         )
-    page = page_of(text)
+    page = parse_html(text)
     assert [words for _, words in page.links] == [href for href, _ in page.links]
 
 
@@ -585,7 +547,7 @@ def test_a_search_address_shows_as_words_with_the_search_as_its_link(
         said(display.value, to_html, [row], ["number", "url"], "t"),
         said(display.value, to_html_sections, [row], ["url"], Lang.FR, "t"),
     ):
-        assert page_of(text).links == [(SEARCH, words)]
+        assert parse_html(text).links == [(SEARCH, words)]
         assert text.count("duckduckgo") == 1  # only in the href
 
 
@@ -598,7 +560,7 @@ def test_html_escapes_a_newer_edition_from_the_catalogue() -> None:
     }
     text = said("en", to_html, [record(newer_edition=newer)], ["newer_edition"], "t")
     assert "<script>" not in text and "<b>" not in text
-    assert page_of(text).links == [
+    assert parse_html(text).links == [
         ('https://x.org/"><b>', "2026 edition: sheet 1 “<script>x</script>”")
     ]
 
@@ -720,43 +682,8 @@ def pandoc() -> Any:
     return pytest.importorskip("pypandoc", reason="pypandoc-binary (a test dependency) is missing")
 
 
-class PandocHtml(HTMLParser):
-    """Pandoc's HTML: its tags, the text of each cell, paragraph and heading, its links, and
-    its columns' widths."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: set[str] = set()
-        self.texts: list[str] = []
-        self.links: list[str] = []
-        self.widths: list[float] = []
-        self._text: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.add(tag)
-        found = dict(attrs)
-        if tag in ("td", "th", "p", "h2"):
-            self._text = []
-        if tag == "a":
-            self.links.append(found.get("href") or "")
-        width = re.search(r"width: *([\d.]+)%", found.get("style") or "")
-        if tag == "col" and width:
-            self.widths.append(float(width.group(1)))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th", "p", "h2") and self._text is not None:
-            self.texts.append(" ".join("".join(self._text).split()))
-            self._text = None
-
-    def handle_data(self, data: str) -> None:
-        if self._text is not None:
-            self._text.append(data)
-
-
-def pandoc_html(markdown: str, reader: str) -> PandocHtml:
-    page = PandocHtml()
-    page.feed(pandoc().convert_text(markdown, "html", format=reader))
-    return page
+def pandoc_html(markdown: str, reader: str) -> Page:
+    return parse_html(pandoc().convert_text(markdown, "html", format=reader))
 
 
 READERS = ["gfm", "commonmark_x-smart", "markdown-smart"]
@@ -764,10 +691,10 @@ READERS = ["gfm", "commonmark_x-smart", "markdown-smart"]
 their `smart` extension makes `---` a dash, as a word processor would)."""
 
 
-def only_visible_links(page: PandocHtml) -> bool:
+def only_visible_links(page: Page) -> bool:
     """Whether every link is an address written out in the text (GitHub links those), never
     one that the text hides."""
-    return all(any(link in text for text in page.texts) for link in page.links)
+    return all(any(link in text for text in page.texts) for link in page.hrefs)
 
 
 PLAIN_TAGS = {"table", "colgroup", "col", "thead", "tbody", "tr", "th", "td", "p", "h2"}
@@ -777,7 +704,7 @@ PLAIN_TAGS = {"table", "colgroup", "col", "thead", "tbody", "tr", "th", "td", "p
 def test_pandoc_reads_every_hostile_text_as_written(reader: str) -> None:
     rows = [record(number=i, title_en=text) for i, text in enumerate(HOSTILE)]
     page = pandoc_html(said("en", to_markdown, rows, ["number", "title_en"]), reader)
-    assert page.tags - {"a"} <= PLAIN_TAGS, page.tags - PLAIN_TAGS
+    assert set(page.tags) - {"a"} <= PLAIN_TAGS, set(page.tags) - PLAIN_TAGS
     assert only_visible_links(page) and page.texts[3::2] == HOSTILE
     for text in HOSTILE:
         sections = said(
@@ -788,14 +715,14 @@ def test_pandoc_reads_every_hostile_text_as_written(reader: str) -> None:
             Lang.EN,
         )
         page = pandoc_html(sections, reader)
-        assert page.tags - {"a"} <= PLAIN_TAGS and only_visible_links(page), (text, reader)
+        assert set(page.tags) - {"a"} <= PLAIN_TAGS and only_visible_links(page), (text, reader)
         assert page.texts == [f"Sheet 1 · {text}", text], (text, reader)
 
 
 @pytest.mark.parametrize("reader", READERS)
 def test_pandoc_keeps_a_piped_link_whole(reader: str) -> None:
     page = pandoc_html(said("en", to_markdown, [record(url=PIPED)], ["url", "title_en"]), reader)
-    assert len(page.links) == 1 and page.links[0].startswith("https://citego.org/%7C")
+    assert len(page.hrefs) == 1 and page.hrefs[0].startswith("https://citego.org/%7C")
     assert "img" not in page.tags and page.texts[-1] == "Title"
 
 

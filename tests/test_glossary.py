@@ -11,7 +11,7 @@ import subprocess
 from collections.abc import Callable
 
 import pytest
-from helpers import one_line_error
+from helpers import one_line_error, parse_html
 from typer.testing import CliRunner
 
 from esskit.cli import app
@@ -138,8 +138,6 @@ def test_installed_glossary_and_acronym_search(run: Run) -> None:
 
 
 def test_glossary_exports_for_people_parse_back(runner: CliRunner) -> None:
-    from html.parser import HTMLParser
-
     markdown = runner.invoke(app, ["glossary", "PAT", "-f", "markdown", "--lang", "fr"]).stdout
     rows = [line.strip("|").split("|") for line in markdown.splitlines()]
     heads = ["Sigle", "Français", "Anglais", "Fiches", "Note"]
@@ -152,16 +150,8 @@ def test_glossary_exports_for_people_parse_back(runner: CliRunner) -> None:
         "",
     ]
 
-    class Cells(HTMLParser):
-        cells: list[str] = []
-
-        def handle_data(self, data: str) -> None:
-            if data.strip():
-                self.cells.append(data.strip())
-
-    page = Cells()
-    page.feed(runner.invoke(app, ["glossary", "PAT", "-f", "html"]).stdout)
-    assert "projet alimentaire territorial" in page.cells and "glossary" in page.cells[0]
+    page = parse_html(runner.invoke(app, ["glossary", "PAT", "-f", "html"]).stdout)
+    assert "projet alimentaire territorial" in page.texts and "glossary" in page.texts[0]
 
     sheet = runner.invoke(app, ["glossary", "PAT", "-f", "spreadsheet"]).stdout_bytes
     text = sheet.decode("utf-8-sig")

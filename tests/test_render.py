@@ -11,12 +11,11 @@ import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import replace
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import esskit_command, said
+from helpers import esskit_command, parse_html, said
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -283,46 +282,6 @@ def test_markdown_sections_give_each_sheet_in_the_order_given(runner: CliRunner)
     assert "<https://citego.org/coretet-2593.html>" in out
 
 
-class _Page(HTMLParser):
-    """What a browser would see of a page: its tags, its table cells, its links and its text."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[str] = []
-        self.rows: list[list[str]] = []
-        self.links: list[str] = []
-        self.cell: list[str] | None = None
-        self.langs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        found = dict(attrs)
-        if tag == "html":
-            self.langs.append(found.get("lang") or "")
-        if tag == "tr":
-            self.rows.append([])
-        if tag in ("td", "th"):
-            self.cell = []
-        if tag == "a":
-            self.links.append(found.get("href") or "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self.cell is not None:
-            self.rows[-1].append("".join(self.cell))
-            self.cell = None
-
-    def handle_data(self, data: str) -> None:
-        if self.cell is not None:
-            self.cell.append(data)
-
-
-def parse_page(text: str) -> _Page:
-    page = _Page()
-    page.feed(text)
-    page.close()
-    return page
-
-
 SAFE_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "section"}
 SAFE_TAGS |= {"table", "thead", "tbody", "tr", "th", "td", "a", "p", "span", "wbr"}
 
@@ -331,14 +290,14 @@ def test_html_page_is_a_real_table_with_working_links(runner: CliRunner, tiny: P
     out = runner.invoke(app, ["list", "-c", str(tiny), "-f", "html", "--lang", "both"]).stdout
     assert out.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in out
     assert "http" not in out.replace(">https://", "").split("<body>")[0]  # no external asset
-    page = parse_page(out)
+    page = parse_html(out)
     loaded = cat.load(tiny)
     assert set(page.tags) <= SAFE_TAGS and "table" in page.tags
     assert page.rows[0] == ["N°", "Category", "Titre (fr)", "Title (en)", "Page"]
     assert [row[1] for row in page.rows[1:]] == [s.category.value for s in loaded.sheets]
     assert [row[2] for row in page.rows[1:]] == [s.title_fr or "—" for s in loaded.sheets]
     assert [row[3] for row in page.rows[1:]] == [s.title_en for s in loaded.sheets]
-    assert page.links == [cat.sheet_url(s)[0] for s in loaded.sheets]
+    assert page.hrefs == [cat.sheet_url(s)[0] for s in loaded.sheets]
 
 
 def test_html_never_reads_catalogue_text_as_markup(runner: CliRunner, tmp_path: Path) -> None:
@@ -349,19 +308,19 @@ def test_html_never_reads_catalogue_text_as_markup(runner: CliRunner, tmp_path: 
     path = write_catalogue(tmp_path / "hostile.json", [sheet])
     for args in (["list"], ["show", "1"], ["search", "gras"]):
         out = runner.invoke(app, [*args, "-c", str(path), "-f", "html"]).stdout
-        page = parse_page(out)
+        page = parse_html(out)
         assert set(page.tags) <= SAFE_TAGS, args
         assert any(hostile in cell for row in page.rows for cell in row), args
 
 
 def test_html_sections_give_each_sheet_with_its_summary(runner: CliRunner) -> None:
     out = runner.invoke(app, ["show", "8", "7", "-f", "html", "--lang", "fr"]).stdout
-    page = parse_page(out)
+    page = parse_html(out)
     assert page.langs == ["fr"] and page.tags.count("section") == 2
     assert out.index('id="sheet-8"') < out.index('id="sheet-7"')
     labels = [row[0] for row in page.rows]
     assert labels.count("Catégorie") == 2 and labels.count("Résumé") == 2
-    assert page.links == [
+    assert page.hrefs == [
         "https://citego.org/coretet-2585.html",
         "https://www.rtes.fr/kit-municipaless-fiche-9-agriculture-et-alimentation-durables-ess",
         "https://citego.org/coretet-2584.html",
@@ -413,7 +372,7 @@ def _rows(fmt: str, out: str) -> list[list[str]]:
     if fmt == "markdown":
         return markdown_rows(out)
     if fmt == "html":
-        return parse_page(out).rows
+        return parse_html(out).rows
     return spreadsheet_rows(out.encode("utf-8"))
 
 
@@ -451,7 +410,7 @@ def test_an_unknown_french_title_has_a_dash_in_show_s_sections(
     markdown = runner.invoke(app, [*args, "-f", "markdown"]).stdout
     assert markdown.splitlines()[0] == f"## Sheet 9 · {SCIC} (en)"
     assert "- **Titre (fr)**: —" in markdown and f"- **Title (en)**: {SCIC}" in markdown
-    page = parse_page(runner.invoke(app, [*args, "-f", "html"]).stdout)
+    page = parse_html(runner.invoke(app, [*args, "-f", "html"]).stdout)
     assert page.rows == [["Titre (fr)", "—"], ["Title (en)", SCIC]]
 
 
@@ -748,7 +707,7 @@ def numbers_in(fmt: str, out: str) -> list[int]:
     if fmt == "markdown":
         return [int(row[0]) for row in markdown_rows(out)[1:]]
     if fmt == "html":
-        page = parse_page(out)
+        page = parse_html(out)
         if "section" in page.tags:
             return [int(h.split("-")[1]) for h in re.findall(r'<h2 id="(sheet-\d+)"', out)]
         return [int(row[0]) for row in page.rows[1:]]
