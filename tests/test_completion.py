@@ -12,6 +12,7 @@ import stat
 import subprocess
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import SHELL_GIVEN, esskit_command, one_line_error, write_catalogue
@@ -59,6 +60,14 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
         **SHELL_GIVEN,
         **extra,
     }
+
+
+def _install_bash(env: dict[str, str], **extra: Any) -> subprocess.CompletedProcess[str]:
+    """A run of the installed `esskit --install-completion bash` in this environment."""
+    argv = [*esskit_command(), "--install-completion", "bash"]
+    return subprocess.run(
+        argv, capture_output=True, text=True, env=env, timeout=30, check=False, **extra
+    )
 
 
 def _shell(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -344,15 +353,7 @@ def test_install_with_no_home_exits_2_in_one_line_and_writes_nothing(
     if home is not None:
         env["HOME"] = home
     before = {name: Path("/", name).exists() for name in (".bashrc", ".bash_completions")}
-    done = subprocess.run(
-        [*esskit_command(), "--install-completion", "bash"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=30,
-        check=False,
-    )
+    done = _install_bash(env, cwd=tmp_path)
     assert done.returncode == 2 and one_line_error(done.stderr), done.stderr
     assert "HOME" in done.stderr and done.stdout == ""
     assert _files(tmp_path) == {"home"}
@@ -508,14 +509,7 @@ def test_install_blocked_is_one_line_naming_the_path_and_exit_2(tmp_path: Path) 
     (home / ".bashrc").write_bytes(b"keep\n")
     blocked = _block_the_script_directory(home)
     try:
-        done = subprocess.run(
-            [*esskit_command(), "--install-completion", "bash"],
-            capture_output=True,
-            text=True,
-            env=_env(home),
-            timeout=30,
-            check=False,
-        )
+        done = _install_bash(_env(home))
     finally:
         home.chmod(0o700)
     assert done.returncode == 2 and one_line_error(done.stderr), done.stderr
@@ -541,15 +535,7 @@ def _big_bashrc(home: Path) -> bytes:
 @pytest.mark.slow
 def test_install_on_a_full_disk_names_bashrc_and_leaves_it_whole(tmp_path: Path) -> None:
     held = _big_bashrc(tmp_path)
-    done = subprocess.run(
-        [*esskit_command(), "--install-completion", "bash"],
-        capture_output=True,
-        text=True,
-        env=_env(tmp_path),
-        timeout=30,
-        check=False,
-        preexec_fn=_full_disk,
-    )
+    done = _install_bash(_env(tmp_path), preexec_fn=_full_disk)
     assert done.returncode == 2 and one_line_error(done.stderr), done.stderr
     assert done.stderr == f"esskit: cannot install completion: File too large: {tmp_path}/.bashrc\n"
     assert (tmp_path / ".bashrc").read_bytes() == held
