@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from esskit.cli import READS, app
+from esskit.formats import GLOSSARY_FIELDS
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 LEVERS = [4, 7, 9, 11, 13, 15, 17, 20, 23, 24]
@@ -521,6 +522,20 @@ def test_fields_completion_offers_only_what_the_command_accepts() -> None:
     assert "score" not in listed and "matched" not in listed and "title_fr" in listed
     assert searched == ["number,summary_fr", "number,sources", "number,score"]
     assert "score" not in complete("bash", "esskit show 3 --fields ")
+
+
+@pytest.mark.parametrize(
+    ("line", "offered"),
+    [
+        ("esskit glossary --fields ", list(GLOSSARY_FIELDS)),
+        ("esskit chercher x --fields sc", ["score"]),
+        ("esskit list --edition 2026 --fields counterpart_n", ["counterpart_number"]),
+    ],
+)
+def test_fields_completion_follows_the_command_under_any_name(
+    line: str, offered: list[str]
+) -> None:
+    assert complete("bash", line) == offered
 
 
 def test_category_completion_offers_the_names_the_option_takes(runner: CliRunner) -> None:

@@ -22,8 +22,8 @@ from esskit.formats import (
     BINARY_FORMATS,
     EDITION_FIELDS,
     GLOSSARY_FIELDS,
-    MATCH_FIELDS,
     PEOPLE_FORMATS,
+    SEARCH_FIELDS,
     SHEET_FIELDS,
     Format,
     Lang,
@@ -1051,7 +1051,7 @@ def search(
     titles = _languages(lang)
     chosen = _category(category)
     output = _format(fmt, as_json)
-    selected = _fields(fields, (*SHEET_FIELDS, *MATCH_FIELDS))
+    selected = _fields(fields, SEARCH_FIELDS)
     loaded = load(ctx, catalogue)
     sheets = [sheet for sheet in loaded.sheets if chosen is None or sheet.category is chosen]
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from esskit import catalogue as cat
-from esskit.formats import MATCH_FIELDS, SHEET_FIELDS
+from esskit.formats import COMMAND_FIELDS, EDITION_FIELDS, SHEET_FIELDS
 from esskit.models import Category
 
 # The callbacks' `ctx` is Typer's context, found by its name (this module imports no Typer).
@@ -138,16 +138,13 @@ def categories(incomplete: str) -> list[tuple[str, str]]:
     return [(name, value) for name, value in names if name.startswith(incomplete)]
 
 
-_FIELDS = {"search": (*SHEET_FIELDS, *MATCH_FIELDS)}
-"""The fields of each command's records, where they are not a sheet's."""
-
-
 def fields(ctx: Any, incomplete: str) -> list[str]:
     """The fields the command prints that are not already in the list being typed."""
     done, _, current = incomplete.rpartition(",")
     prefix = f"{done}," if done else ""
     chosen = set(done.split(","))
-    known = _FIELDS.get(ctx.info_name or "", SHEET_FIELDS)
+    name = ctx.command.name if ctx.command is not None else ""
+    known = EDITION_FIELDS if ctx.params.get("edition") else COMMAND_FIELDS.get(name, SHEET_FIELDS)
     return [prefix + name for name in known if name.startswith(current) and name not in chosen]
 
 

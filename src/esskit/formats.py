@@ -257,6 +257,15 @@ def edition_record(sheet: Sheet, edition: int) -> Record:
 
 GLOSSARY_FIELDS = ("term", "fr", "en", "sheets", "replaced_by", "ended", "formerly")
 """Every field of a glossary record, in output order."""
+SEARCH_FIELDS = (*SHEET_FIELDS, *MATCH_FIELDS)
+"""The fields of a search result: a sheet's, then how it matched."""
+COMMAND_FIELDS = {
+    "list": SHEET_FIELDS,
+    "search": SEARCH_FIELDS,
+    "show": SHEET_FIELDS,
+    "glossary": GLOSSARY_FIELDS,
+}
+"""The fields each command's --fields chooses from (`list --edition` gives EDITION_FIELDS)."""
 
 GLOSSARY_PEOPLE_COLUMNS = ("term", "fr", "en", "sheets", "note")
 """The columns of a glossary for people: what ended or replaced a scheme as one `note`."""
