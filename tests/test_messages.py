@@ -14,6 +14,7 @@ from helpers import ROOT, esskit_command, write_catalogue
 from typer.testing import CliRunner
 
 from esskit.cli import app
+from esskit.search import Field
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import messages  # noqa: E402
@@ -184,3 +185,16 @@ def test_counts_are_written_as_the_locale_reads_them(
     path = write_catalogue(tmp_path / "kit.json", sheets)
     result = runner.invoke(app, ["-c", str(path), "validate"], env={"LANG": locale})
     assert result.exit_code == 0 and said in result.stdout
+
+
+@pytest.mark.parametrize("field", list(Field))
+def test_every_field_a_match_names_is_said_in_french(field: Field) -> None:
+    from esskit import i18n
+    from esskit.formats import matched_label
+
+    i18n.use("fr")
+    try:
+        french = matched_label(field.value, None, None)
+    finally:
+        i18n.use("en")
+    assert french != matched_label(field.value, None, None)

@@ -162,6 +162,7 @@ _WORDS = {
     "month_12": N_("December"),
     "title": N_("title"),
     "keywords": N_("keywords"),
+    "related": N_("related words"),
     "glossary": N_("glossary"),
     "summary": N_("summary"),
     "number": N_("number"),
