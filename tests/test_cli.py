@@ -693,3 +693,18 @@ def test_glossary_current_leaves_out_what_has_ended(runner: CliRunner) -> None:
     assert len(json.loads(current)) < len(json.loads(every))
     code, _, err = invoke(runner, "glossary", "ZRR", "--current")
     assert code == 1 and "ended or been replaced" in err
+
+
+@pytest.mark.parametrize(
+    ("given", "meant"), [("excel", "xlsx"), ("xls", "xlsx"), ("md", "markdown"), ("jsn", "json")]
+)
+def test_a_format_name_close_to_one_is_pointed_to_it(
+    runner: CliRunner, given: str, meant: str
+) -> None:
+    result = runner.invoke(app, ["list", "--format", given])
+    assert result.exit_code == 2 and f"(did you mean {meant}?)" in result.stderr
+
+
+def test_a_format_name_like_none_gets_no_suggestion(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["list", "--format", "xyz"])
+    assert result.exit_code == 2 and "mean" not in result.stderr

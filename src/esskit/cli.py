@@ -522,8 +522,12 @@ def _format(fmt: str | None, as_json: bool) -> Format:
         try:
             chosen = Format(wanted)
         except ValueError:
-            close = _OTHER_FORMATS.get(wanted)
-            hint = _(" (for Excel, use {name})").format(name=close.value) if close else ""
+            import difflib
+
+            close = _OTHER_FORMATS.get(wanted) or next(
+                iter(difflib.get_close_matches(wanted, list(Format), n=1)), None
+            )
+            hint = _(" (did you mean {options}?)").format(options=close) if close else ""
             fail(
                 _("unknown format {name}{hint}: choose {names}").format(
                     name=cat.quoted(fmt), hint=hint, names=", ".join(Format)
