@@ -708,3 +708,17 @@ def test_a_format_name_close_to_one_is_pointed_to_it(
 def test_a_format_name_like_none_gets_no_suggestion(runner: CliRunner) -> None:
     result = runner.invoke(app, ["list", "--format", "xyz"])
     assert result.exit_code == 2 and "mean" not in result.stderr
+
+
+def test_number_completion_reads_the_catalogue_the_command_would_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from helpers import TINY
+
+    from esskit import catalogue as cat
+
+    monkeypatch.setenv("ESSKIT_CATALOGUE", str(TINY))
+    packaged = str(cat.packaged_path())
+    assert complete("bash", f"esskit -c {packaged} show ") == [str(n) for n in range(25)]
+    assert complete("bash", "esskit show ") == complete("bash", f"esskit -c {TINY} show ")
+    assert len(complete("bash", "esskit show ")) == 4

@@ -474,7 +474,7 @@ def load(ctx: typer.Context, path: str | None) -> Catalogue:
     command, else ESSKIT_CATALOGUE (which both read), else the packaged one."""
     _no_empty_path(path, "--catalogue")
     settings = _settings(ctx)
-    chosen = path if path and _typed(ctx) else settings.catalogue or path
+    chosen = completion.chosen_catalogue(ctx)
     try:
         return cat.load(chosen, settings.policy)
     except cat.UnreadableCatalogue as exc:

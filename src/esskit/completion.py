@@ -97,11 +97,20 @@ def _rich_width(env: Mapping[str, str]) -> int:
     return 80
 
 
+def chosen_catalogue(ctx: Any) -> str | None:
+    """The catalogue the options name (`ctx`: the command's context): the command's own
+    --catalogue when typed, else the one before the command, else ESSKIT_CATALOGUE (which both
+    read), else none (the packaged one)."""
+    path = ctx.params.get("catalogue")
+    typed = getattr(ctx.get_parameter_source("catalogue"), "name", None) == "COMMANDLINE"
+    return (path if path and typed else ctx.find_root().params.get("catalogue") or path) or None
+
+
 def numbers(ctx: Any, incomplete: str) -> list[tuple[str, str]]:
     """Sheet numbers in numeric order, each with its title as an inert description for the
     shells that show one; the numbers already on the line are left out."""
     root = ctx.find_root().params
-    path = ctx.params.get("catalogue") or root.get("catalogue") or None
+    path = chosen_catalogue(ctx)
     try:
         hosts = root.get("allow_host") or ()
         policy = cat.Policy.of(hosts, bool(root.get("allow_http")), os.environ)
