@@ -11,6 +11,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
@@ -30,8 +31,10 @@ from esskit.formats import (
     UnknownField,
     category_name,
     columns_for,
+    default_lang,
     machine_output,
     parse_fields,
+    sheet_record,
 )
 from esskit.i18n import N_, _
 from esskit.models import escaped, read_number
@@ -562,7 +565,7 @@ def _languages(lang: Lang | None) -> Lang:
     English); and from now on, the language esskit speaks: French when --lang or else the
     locale says so, English otherwise."""
     spoken = i18n.from_locale(os.environ)
-    titles = lang or {"fr": Lang.FR, "en": Lang.EN}.get(spoken or "", Lang.BOTH)
+    titles = lang or default_lang(spoken)
     i18n.use(lang.value if lang in (Lang.FR, Lang.EN) else spoken or "en")
     return titles
 
@@ -593,8 +596,6 @@ def _selection(catalogue: Catalogue, texts: Sequence[str]) -> list[Sheet]:
 
 
 def _record(sheet: Sheet) -> dict[str, Any]:
-    from esskit.formats import sheet_record
-
     return sheet_record(sheet, *cat.sheet_url(sheet))
 
 
@@ -634,10 +635,10 @@ def emit_records(
         emit(text(list(records), single), json_text=json_text)
         return
     items = iter(records)
-    chunk = [item for _, item in zip(range(_CHUNK), items, strict=False)]
+    chunk = list(islice(items, _CHUNK))
     first = True
     while True:
-        following = [item for _, item in zip(range(_CHUNK), items, strict=False)]
+        following = list(islice(items, _CHUNK))
         piece = text(chunk)
         if not (first and not following):
             piece = _piece(piece, output, first=first, last=not following, pretty=pretty)
@@ -955,8 +956,10 @@ def list_sheets(
         from esskit.display import sheets_table, sheets_tree
 
         kit = loaded.kit
-        table = sheets_table(sheets, titles)
-        emit_rich(sheets_tree(sheets, kit.name, kit.edition, titles) if tree else table)
+        if tree:
+            emit_rich(sheets_tree(sheets, kit.name, kit.edition, titles))
+        else:
+            emit_rich(sheets_table(sheets, titles))
         return
     emit_records(
         (_record(sheet) for sheet in sheets),
@@ -1177,7 +1180,6 @@ def open_sheet(
 ) -> None:
     """Open a sheet's page in your browser: its socioeco.org or citego.org page, else a web search
     for it on socioeco.org; with --edition 2026, its counterpart's page on rtes.fr."""
-    _languages(None)
     loaded = load(ctx, catalogue)
     sheet = _target(loaded, target)
     url, kind, saying = _page(loaded, sheet, edition, search_page)
@@ -1376,7 +1378,6 @@ def validate(
     ] = None,
 ) -> None:
     """Check a catalogue file and report its problems (up to 100), each with its location."""
-    _languages(None)
     _no_empty_path(path, "PATH")
     chosen = path or _settings(ctx).catalogue
     policy = _settings(ctx).policy

@@ -447,11 +447,7 @@ def _sheet_panel(sheet: Sheet, url: str, url_kind: UrlKind, width: int) -> Rende
 
 def _field_words(names: Sequence[str]) -> list[str]:
     """Fields as people read them (`title_en` -> `Title (en)`, `links.citego` -> `citego.org`)."""
-    sites = {
-        "links.socioeco": "socioeco.org",
-        "links.citego": "citego.org",
-        "links.rtes": "rtes.fr",
-    }
+    sites = {f"links.{name}": site for name, site in _SITES}
     return [sites.get(name) or heading(name.removeprefix("links.")) for name in names]
 
 

@@ -536,16 +536,12 @@ def _newer_edition_value(record: Record) -> Any:
     return label
 
 
-def _note_value(record: Record) -> Any:
-    return glossary_note(record)
-
-
 _SHAPES: dict[str, Callable[[Record], Any]] = {
     "category": _category_value,
     "matched": _matched_value,
     "url": _url_value,
     "newer_edition": _newer_edition_value,
-    "note": _note_value,
+    "note": glossary_note,
 }
 """Fields that people read otherwise than as their data."""
 
