@@ -4,6 +4,7 @@ compiled is the one written, and each language's help and errors hold none of th
 from __future__ import annotations
 
 import gettext
+import os
 import re
 import subprocess
 import sys
@@ -198,3 +199,16 @@ def test_every_field_a_match_names_is_said_in_french(field: Field) -> None:
     finally:
         i18n.use("en")
     assert french != matched_label(field.value, None, None)
+
+
+def test_completion_errors_speak_the_locales_language() -> None:
+    env = {**os.environ, "LANG": "fr_FR.UTF-8", "SHELL": "/bin/nosh"}
+    done = subprocess.run(
+        [*esskit_command(), "--install-completion"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2 and "impossible de savoir pour quel shell" in done.stderr

@@ -15,6 +15,7 @@ from typing import Any
 
 from esskit import catalogue as cat
 from esskit.formats import COMMAND_FIELDS, EDITION_FIELDS, SHEET_FIELDS
+from esskit.i18n import _
 from esskit.models import Category
 
 # The callbacks' `ctx` is Typer's context, found by its name (this module imports no Typer).
@@ -193,7 +194,11 @@ compdef %(func)s %(prog)s""",
 def script(shell: str, prog: str) -> str:
     """The completion script of a shell for the command `prog`."""
     if shell not in _SCRIPTS:
-        raise CompletionError(f"no completion for the shell {shell!r}: choose {', '.join(SHELLS)}")
+        raise CompletionError(
+            _("no completion for the shell {shell}: choose {shells}").format(
+                shell=repr(shell), shells=", ".join(SHELLS)
+            )
+        )
     name = prog.replace("-", "_")
     values = {"func": f"_{name}_completion", "prog": prog, "var": f"_{name.upper()}_COMPLETE"}
     return _SCRIPTS[shell] % values + "\n"
@@ -208,8 +213,10 @@ def detected_shell(environ: Mapping[str, str] | None = None) -> str:
     name = Path(given).name
     if name not in SHELLS:
         raise CompletionError(
-            f"cannot tell which shell to complete for from SHELL ({given!r}): name one of "
-            f"{', '.join(SHELLS)} for this run, as in 'SHELL=bash esskit --install-completion'"
+            _(
+                "cannot tell which shell to complete for from SHELL ({given}): name one of "
+                "{shells} for this run, as in 'SHELL=bash esskit --install-completion'"
+            ).format(given=repr(given), shells=", ".join(SHELLS))
         )
     return name
 
@@ -244,11 +251,15 @@ def _home(home: str | None) -> Path:
     """HOME as a directory to install in, or CompletionError: never the current or the root
     directory by default, as an empty or relative HOME would give."""
     if not home:
-        raise CompletionError("HOME is not set: esskit cannot tell where to install completion")
+        raise CompletionError(_("HOME is not set: esskit cannot tell where to install completion"))
     if not os.path.isabs(home) or any(ord(char) < 32 or ord(char) == 127 for char in home):
-        raise CompletionError(f"HOME is not an absolute path ({home!r}): set it to your home")
+        raise CompletionError(
+            _("HOME is not an absolute path ({home}): set it to your home").format(home=repr(home))
+        )
     if not os.path.isdir(home):
-        raise CompletionError(f"HOME is not a directory ({home!r}): set it to your home")
+        raise CompletionError(
+            _("HOME is not a directory ({home}): set it to your home").format(home=repr(home))
+        )
     return Path(home)
 
 
