@@ -726,6 +726,7 @@ def test_completion_script_that_cannot_be_written_is_an_output_error() -> None:
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,
+            env=_clean_env(),
             timeout=30,
             check=False,
         )
