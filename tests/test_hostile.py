@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from esskit import catalogue as cat
 from esskit.cli import app
-from esskit.models import UrlKind
+from esskit.models import UrlKind, escaped
 
 BROKEN = Path(__file__).parent / "catalogues" / "broken"
 EXPECTED: dict[str, str] = json.loads(
@@ -1105,3 +1105,19 @@ def test_sigterm_ends_esskit_with_one_line_and_143() -> None:
     process.send_signal(signal.SIGTERM)
     _, errors = process.communicate(timeout=30)
     assert (process.returncode, errors) == (143, b"esskit: terminated\n")
+
+
+@pytest.mark.parametrize(
+    ("char", "escape"),
+    [
+        ("\x1b", "\\x1b"),
+        ("\x85", "\\x85"),
+        ("\u200b", "\\u200b"),
+        ("\u3164", "\\u3164"),  # Hangul filler: printable to Python, blank on a terminal
+        ("\u2800", "\\u2800"),
+        ("\udc80", "\\udc80"),  # an undecodable byte of a path
+        ("\U000e0041", "\\U000e0041"),
+    ],
+)
+def test_every_unsafe_character_is_shown_as_its_escape(char: str, escape: str) -> None:
+    assert escaped(f"a{char}b") == f"a{escape}b"

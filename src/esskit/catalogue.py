@@ -14,6 +14,7 @@ from typing import BinaryIO
 from esskit.i18n import _, count_text
 from esskit.models import (
     BEYOND,
+    HOST,
     NUMBER_WORDS,
     Catalogue,
     Category,
@@ -45,9 +46,6 @@ MAX_BYTES = 64 * 1024 * 1024
 
 MAX_PROBLEMS = 100
 """Most problems listed for one file; the sheets after them are not looked at."""
-
-_HOST_NAME = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+"
-"""A host name of two labels or more: a bare top-level domain (`org`) would allow every site."""
 
 _PUBLIC_SECOND_LEVEL = frozenset(
     {"ac", "asso", "co", "com", "edu", "go", "gouv", "gov", "ne", "net", "nom", "or", "org"}
@@ -177,7 +175,12 @@ def host_name(text: str, source: str = "--allow-host") -> str:
     the search host serves redirects to any of them."""
     host = text.strip().lower().strip(".")
     labels = host.split(".")
-    if not re.fullmatch(_HOST_NAME, host) or len(labels) == 2 and labels[0] in _PUBLIC_SECOND_LEVEL:
+    if (
+        not re.fullmatch(HOST, host)
+        or len(labels) < 2  # a top-level domain
+        or len(labels) == 2
+        and labels[0] in _PUBLIC_SECOND_LEVEL
+    ):
         raise BadSetting(
             _(
                 "{source}: {host} is not a site's host name (write one such as example.org; a "

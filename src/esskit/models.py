@@ -72,7 +72,14 @@ def escaped(text: str) -> str:
     """Text with what must not reach a terminal raw (the characters of CONTROL, and the
     undecodable bytes of a path, which a strict stderr cannot even write) as escapes: `\x1b`.
     The one way esskit makes text from elsewhere safe to show."""
-    return _unsafe().sub(lambda found: repr(found[0])[1:-1], text)
+    return _unsafe().sub(lambda found: _escape(ord(found[0])), text)
+
+
+def _escape(code: int) -> str:
+    """One character as Python writes it escaped: `\\x1b`, `\\u200b`, `\\U000e0001`."""
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 _T = TypeVar("_T")

@@ -127,10 +127,6 @@ COMMON_FLOOR = 5
 """However few the sheets searched (a category), a word that five of them hold or fewer is not
 common."""
 
-RARE_SHARE = 1.0
-"""In a query that holds words the kit does not know, only a word that at most this share of
-the sheets hold anchors a sheet (`concession` in `concession au cimetière` must not...)."""
-
 # Ways of writing the social and solidarity economy, folded; a query or a text that writes one
 # of them means ESS. Longest first.
 _ESS_PHRASES = (
@@ -466,7 +462,6 @@ class Term(NamedTuple):
 class Query(NamedTuple):
     """A parsed query: its terms, and its words in order (stop words included) for phrases."""
 
-    text: str
     terms: tuple[Term, ...]
     phrase: tuple[str, ...]
     loose: bool = False
@@ -586,7 +581,7 @@ def parse(text: str, glossary: Sequence[GlossaryEntry] = (), *, loose: bool = Fa
         )
     for word in _asked(folded):
         terms.setdefault(word, Term(word, word, asked=True))
-    return Query(text, tuple(terms.values()), phrase, loose)
+    return Query(tuple(terms.values()), phrase, loose)
 
 
 # ----------------------------------------------------------------------------- 2. look up
@@ -1147,6 +1142,8 @@ def rank(index: Index, evidence: Evidence, scores: Scores, limit: int | None) ->
     """Stage 6: the anchored sheets, best first: tier, then score (every part of the query
     counting alike), then sheet number; only the first `limit` when given."""
     anchored = scores.results()
+    if not anchored:
+        return []
     scaled = scores.scaled(anchored)
     phrase = _tiers(index, evidence)
 

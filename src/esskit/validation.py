@@ -179,10 +179,10 @@ def _message(error: ErrorDetails) -> str:
         pattern = ctx.get("pattern")
         if pattern in (TEXT_PATTERN, PARAGRAPH_PATTERN):
             allowed = "\n" if pattern == PARAGRAPH_PATTERN else ""
-            bad = next((c for c in value if re.match(f"[{CONTROL}]", c) and c not in allowed), None)
+            bad = re.search(f"[{CONTROL}]", value.replace(allowed, "") if allowed else value)
             if bad is not None:
                 return _("text holds a control or invisible character ({code})").format(
-                    code=f"U+{ord(bad):04X}"
+                    code=f"U+{ord(bad[0]):04X}"
                 )
             return _("empty text")
         return _(_PATTERN_MESSAGES.get(str(pattern), str(error["msg"])))
@@ -478,7 +478,7 @@ def _negative_zero(data: bytes) -> list[Problem]:
     numbers are written as they are meant. Looked for only when the bytes hold `-0` that does
     not go on as a longer number, then confirmed by reading the file's numbers."""
 
-    if not re.search(rb"-0(?![0-9.eE])", data):
+    if not re.search(rb"[:\[,]\s*-0(?![0-9.eE])", data):
         return []
     found: list[str] = []
 
