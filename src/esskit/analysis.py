@@ -82,7 +82,7 @@ KEPT_WORDS = frozenset(
     {
         # English words the general list drops that name subjects of the kit
         "young", "youngest", "younger", "work", "working", "works", "general", "free", "open",
-        "group", "groups", "home", "state", "area", "areas", "information", "research", "help",
+        "group", "groups", "home", "state", "area", "areas", "information", "research",
         "interest", "interests", "member", "members", "value", "system", "world", "place",
         "places", "old", "older", "right", "rights", "problem", "problems", "computer", "test",
         "changes", "new", "use", "used", "made",
@@ -94,7 +94,6 @@ KEPT_WORDS = frozenset(
         "car", "cars",
         # French words the general list drops that do
         "état", "personne", "personnes", "valeur", "voie", "force", "droite", "essai", "point",
-        "idées",
         "nouveau", "nouveaux", "grande", "haut", "début", "pièce", "sujet", "quasi",
         # Spanish, Italian and Portuguese ones: work, employment, value, the State, the third
         # sector, early childhood (primera infancia), second hand (segunda mano)
@@ -119,7 +118,7 @@ ASKING_WORDS = frozenset(
         "concretement", "notamment", "exemple", "exemples", "idee", "idees", "conseil",
         "conseils", "besoin", "quel", "quels", "quelle", "quelles", "comment", "pourquoi",
         # English
-        "help", "helping", "get", "getting", "make", "making", "put", "take", "give", "use",
+        "help", "helping", "get", "getting", "make", "making", "put", "take", "give",
         "using", "include", "including", "want", "need", "needs", "way", "ways", "best", "good",
         "exactly", "really", "example", "examples", "idea", "ideas", "advice", "tips",
         # the verbs of supporting and asking in Spanish, Italian, Portuguese and German, which
