@@ -359,6 +359,11 @@ def test_stop_words_come_from_the_maintained_lists_less_the_fields_words() -> No
     assert stop.isdisjoint({"young", "work", "voie", "personnes", "valeur"})
 
 
+def test_no_word_is_both_a_question_word_and_a_field_word() -> None:
+    kept = {fold(word) for word in analysis.KEPT_WORDS}
+    assert kept.isdisjoint(fold(word) for word in analysis.ASKING_WORDS)
+
+
 @pytest.mark.parametrize(
     ("name", "code"),
     [
