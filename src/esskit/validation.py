@@ -478,7 +478,7 @@ def _negative_zero(data: bytes) -> list[Problem]:
     numbers are written as they are meant. Looked for only when the bytes hold `-0` that does
     not go on as a longer number, then confirmed by reading the file's numbers."""
 
-    if not re.search(rb"[:\[,]\s*-0(?![0-9.eE])", data):
+    if not any(_a_value(data, found.start()) for found in re.finditer(rb"-0(?![0-9.eE])", data)):
         return []
     found: list[str] = []
 
@@ -491,3 +491,9 @@ def _negative_zero(data: bytes) -> list[Problem]:
     if not found:
         return []
     return [Problem("", _("holds the number -0: write 0 (a sheet number is never negative)"))]
+
+
+def _a_value(data: bytes, at: int) -> bool:
+    """Whether what stands at `at` may be a value, not part of a string: a colon, bracket or comma
+    before it (or only spaces as far as this looks back)."""
+    return data[max(0, at - 64) : at].rstrip()[-1:] in (b":", b"[", b",", b"")
