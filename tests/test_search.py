@@ -526,6 +526,35 @@ def test_summaries_are_searched_with_less_weight_than_titles() -> None:
     assert found[1].matched.text == "On y parle de bicycle."
 
 
+_COMPOUNDS = [
+    Sheet(1, Category.LEVER, "Ateliers", keywords_de=("Beteiligung", "Wirtschaft")),
+    Sheet(2, Category.LEVER, "Réparer", keywords_en=("repair cafe",)),
+    Sheet(3, Category.LEVER, "Forderung", keywords_de=("Förderung",)),
+    Sheet(4, Category.LEVER, "Nations", keywords_en=("nation",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "sheets", "note"),
+    [
+        ("Bürgerbeteiligung", [1], "burgerbeteiligung → beteiligung"),  # its head, in German
+        ("Repaircafé", [2], "repaircafe → repair, cafe"),  # both parts
+        ("Wirtschaftsförderung", [3, 1], "wirtschaftsforderung → forderung"),  # linked by s
+        ("vaccination", [], None),  # `nation` is English: no head but a German one alone
+        ("Beteiligungsstelle", [], None),  # a modifier alone is not what the word names
+    ],
+)
+def test_a_compound_the_kit_does_not_hold_is_read_as_its_parts(
+    query: str, sheets: list[int], note: str | None
+) -> None:
+    found = find(_COMPOUNDS, query)
+    assert [m.sheet.number for m in found] == sheets
+    if found:
+        assert found[0].matched.note == note
+    else:
+        assert search.not_in_kit(_COMPOUNDS, query) == [query]
+
+
 @pytest.mark.parametrize("query", ["7", "fiche 7", "n°7", "sheet 7", "Fiche n° 7", "#7", "no 7"])
 def test_a_query_naming_a_sheet_puts_it_first(kit: Catalogue, query: str) -> None:
     first = find(kit.sheets, query)[0]
@@ -729,6 +758,21 @@ def _typo(word: str, data: st.DataObject) -> str:
     return word[:at] + data.draw(st.sampled_from("aeiouxz")) + word[at + 1 :]
 
 
+def _plain_parts(word: str, every: set[str], german: set[str]) -> tuple[str, ...]:
+    """`compound_parts` read from the sets of every word and of the German fields' words."""
+    for cut in range(3, len(word) - 3):
+        head, modifier = word[cut:], word[:cut]
+        if head not in every:
+            continue
+        for link in ("", "s", "es", "n", "en", "e"):
+            first = modifier.removesuffix(link) if link else modifier
+            if (first != modifier or not link) and len(first) >= 3 and first in every:
+                return first, head
+        if head in german:
+            return (head,)
+    return ()
+
+
 def plain_gather(index: Index, query: Query) -> Evidence:
     """Stage 2 and 3 done plainly, for the index to be checked against: every word of every
     item of every sheet read and judged, no postings, no term dictionary."""
@@ -742,6 +786,15 @@ def plain_gather(index: Index, query: Query) -> Evidence:
             for word in terms_of(t)
         }
     )
+
+    german = {
+        word
+        for at, field in enumerate(index.fields)
+        if FIELDS[at].lang == "de"
+        for value in field.distinct()
+        for t in field.items(value)
+        for word in terms_of(t)
+    }
 
     def read(position: int, judged: set[str] | None) -> bool:
         reader, found = evidence.readers[position], evidence.values[position]
@@ -783,7 +836,10 @@ def plain_gather(index: Index, query: Query) -> Evidence:
                 and w not in index.acronyms
             ]
             reader.typos = search.typos(term.word, spellable, query.loose)
-            read(position, set(reader.typos))
+            found = read(position, set(reader.typos))
+        if not term.exact_only and not found:
+            reader.parts = _plain_parts(term.word, set(every), german)
+            read(position, set(reader.parts))
         if term.entries:
             evidence.add_acronym(index, position)
     return evidence
@@ -796,8 +852,16 @@ def test_the_index_and_a_limit_find_exactly_what_reading_every_sheet_finds(
 ) -> None:
     sheets, glossary = catalogue
     words = [w for sheet in sheets for w in sheet.title_en.split()] or ["x"]
+    # each word as it is, misspelt, or joined to another as a compound (`repaircafe`)
+    shapes = {
+        "as is": lambda word: word,
+        "typo": lambda word: _typo(data.draw(st.sampled_from(words)), data),
+        "compound": lambda word: (
+            word + "s" * data.draw(st.booleans()) + data.draw(st.sampled_from(words))
+        ),
+    }
     query = " ".join(
-        _typo(data.draw(st.sampled_from(words)), data) if data.draw(st.booleans()) else word
+        shapes[data.draw(st.sampled_from(list(shapes)))](word)
         for word in data.draw(st.lists(st.sampled_from(words + WORDS), min_size=1, max_size=3))
     )
     loose = data.draw(st.booleans())

@@ -116,6 +116,13 @@ LONGER_WORD = 80
 """A word that starts with the query's word (`mobil` -> `mobilite`)."""
 TYPO = 70
 """A word within a typo or two of the query's word (`vdlo` -> `velo`)."""
+PART = 85
+"""A word of the index that a compound of the query is made of (`repaircafe` -> `repair`,
+`cafe`; `burgerbeteiligung` -> `beteiligung`)."""
+SHORTEST_PART = 3
+"""The fewest letters of a compound's part (`job` in `jobseekers`)."""
+LINKING = ("s", "es", "n", "en", "e")
+"""What German puts between the parts of a compound (`wirtschaft-s-forderung`)."""
 SHORTEST_FUZZY = 4
 """Words shorter than this match only as themselves or their stem: no longer word, no typo."""
 
@@ -599,6 +606,7 @@ class Reader:
     def __init__(self, term: Term) -> None:
         self.term = term
         self.typos: frozenset[str] = frozenset()
+        self.parts: tuple[str, ...] = ()
 
     @cached_property
     def prefix(self) -> str:
@@ -622,6 +630,8 @@ class Reader:
                 return SAME_STEM
             if not term.exact_only and word.startswith(term.word):
                 return LONGER_WORD
+        if word in self.parts:
+            return PART
         return TYPO if word in self.typos else None
 
     def candidates(self, index: Index) -> Iterator[str]:
@@ -662,6 +672,29 @@ def typos(word: str, vocabulary: Sequence[str], loose: bool) -> frozenset[str]:
         )
         if found != word and found[0] == word[0] and (loose or found[-1] == word[-1])
     )
+
+
+def compound_parts(index: Index, word: str) -> tuple[str, ...]:
+    """The words of the index a compound of the query is made of, when the compound itself is
+    not there: both parts, each a word of the index (`repaircafe` -> `repair`, `cafe`; German
+    links them with `s`, `n`, `en`: `burgerhaushalts` ...), else its head, the last part, when a
+    German field holds it (`burgerbeteiligung` -> `beteiligung`: a Bürgerbeteiligung is a
+    Beteiligung). The longest head first; () for a word that is no such compound."""
+    postings = index.postings
+    for cut in range(SHORTEST_PART, len(word) - SHORTEST_FUZZY + 1):
+        head, modifier = word[cut:], word[:cut]
+        if head not in postings:
+            continue
+        for link in ("", *LINKING):
+            first = modifier[: len(modifier) - len(link)]
+            if modifier.endswith(link) and len(first) >= SHORTEST_PART and first in postings:
+                return tuple(dict.fromkeys((first, head)))  # `velovelo`: one word
+        if any(
+            FIELDS[posting >> _COUNT_BITS >> _FIELD_SHIFT].lang == "de"
+            for posting in postings[head]
+        ):
+            return (head,)
+    return ()
 
 
 def _spellable(index: Index, first: str) -> list[str]:
@@ -769,7 +802,10 @@ def gather(index: Index, query: Query) -> Evidence:
         found = evidence.add(index, position, reader.candidates(index))
         if not term.exact_only and (query.loose or not found):
             reader.typos = typos(term.word, _spellable(index, term.word[0]), query.loose)
-            evidence.add(index, position, sorted(reader.typos))
+            found = evidence.add(index, position, sorted(reader.typos))
+        if not term.exact_only and not found:
+            reader.parts = compound_parts(index, term.word)
+            evidence.add(index, position, reader.parts)
         if term.entries:
             evidence.add_acronym(index, position)
     return evidence
