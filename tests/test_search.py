@@ -853,7 +853,7 @@ def test_the_index_and_a_limit_find_exactly_what_reading_every_sheet_finds(
     sheets, glossary = catalogue
     words = [w for sheet in sheets for w in sheet.title_en.split()] or ["x"]
     # each word as it is, misspelt, or joined to another as a compound (`repaircafe`)
-    shapes = {
+    shapes: dict[str, Callable[[str], str]] = {
         "as is": lambda word: word,
         "typo": lambda word: _typo(data.draw(st.sampled_from(words)), data),
         "compound": lambda word: (
