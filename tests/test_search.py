@@ -205,7 +205,7 @@ def test_french_and_english_queries_find_their_sheet_first(
     names = ["questions fr", "questions en", "titles and topics", "practice"]
     score = _share(kit, [case for name in names for case in query_sets[name]])
     assert score.first >= 0.95 * score.total, score.misses
-    assert score.top3 >= 0.97 * score.total, score.misses
+    assert score.top3 >= 0.98 * score.total, score.misses
 
 
 @pytest.mark.slow
@@ -524,6 +524,17 @@ def test_summaries_are_searched_with_less_weight_than_titles() -> None:
     assert [m.sheet.number for m in found] == [1, 2]
     assert found[1].matched.field is Field.SUMMARY
     assert found[1].matched.text == "On y parle de bicycle."
+
+
+def test_a_subject_named_in_several_words_holds_against_words_the_kit_does_not_know() -> None:
+    sheets = [
+        Sheet(1, Category.LEVER, "Centres", keywords_en=("high street",)),
+        Sheet(2, Category.LEVER, "Autre", keywords_en=("street art",)),
+    ]
+    named = find(sheets, "revive a declining high street")
+    assert named[0].sheet.number == 1 and named[0].not_in_kit == ("revive", "declining")
+    # the same words, not one after another, name no subject: as many unknown as known
+    assert find(sheets, "high, revive a declining street") == []
 
 
 _COMPOUNDS = [

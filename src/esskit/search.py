@@ -831,6 +831,11 @@ _WHOLE_FLAGS = [
 items: mentioned in French or English, a subject in a title."""
 
 
+def _one_after_another(positions: Sequence[int]) -> bool:
+    """Whether several terms follow one another in the query (its stop words aside)."""
+    return len(positions) > 1 and max(positions) - min(positions) == len(positions) - 1
+
+
 def _rarity(holders: int, total: int) -> float:
     """BM25's inverse document frequency: a word that few sheets hold counts for more."""
     return math.log(1 + (total - holders + 0.5) / (holders + 0.5))
@@ -856,6 +861,10 @@ class Scores:
         # How many sheets hold each term: a frequency is never 0 where a term is held.
         held = [total - freq.count(0.0) for freq in self.freq]
         self.known = [bool(n) or term.asked for n, term in zip(held, terms, strict=True)]
+        self.named_together = False
+        """Whether a keyword or glossary entry of several words stands whole in the query, its
+        words one after another (`high street`, `vitrines vides`): the query then names a
+        subject of the kit."""
         self._lead_items()
         self.rarity = [_rarity(n, total) for n in held]
         self.common = [
@@ -863,10 +872,11 @@ class Scores:
             for term, n in zip(terms, held, strict=True)
         ]
         unknown = self.known.count(False)
-        self.outside = unknown > 0 and unknown >= self._most_held()
+        self.outside = unknown > 0 and unknown >= self._most_held() and not self.named_together
         """Whether the query holds as many words the kit does not know as any sheet holds words
-        of it: its subject is then elsewhere, and the kit's words in it are incidental
-        (`destruction d'un nid de frelons asiatiques`, `concession au cimetière`)."""
+        of it, and names none of its subjects in several words: its subject is then elsewhere,
+        and the kit's words in it are incidental (`destruction d'un nid de frelons asiatiques`,
+        `concession au cimetière`)."""
         self.own = [
             {sheet for e in term.entries for sheet in index.positions.get(e.sheets[0], ())}
             for term in terms
@@ -913,6 +923,8 @@ class Scores:
                 acronyms = [i for i in named if terms[i].entries]
                 self._flag(at, value, acronyms, STRONG | SUBJECT)
             whole = self._whole(at, value, part, named)
+            if whole and spec.kind is not Field.RELATED and _one_after_another(named):
+                self.named_together = True
             if whole:
                 self._flag(at, value, named, NEAR if spec.kind is Field.RELATED else SUBJECT)
             whole_only = spec.kind is Field.RELATED or spec.lang not in ("fr", "en") or unknown
