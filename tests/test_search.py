@@ -537,6 +537,18 @@ def test_a_subject_named_in_several_words_holds_against_words_the_kit_does_not_k
     assert find(sheets, "high, revive a declining street") == []
 
 
+def test_everyday_words_of_a_query_read_abroad_do_not_put_it_outside_the_kit() -> None:
+    sheets = [
+        Sheet(1, Category.LEVER, "Évaluation", keywords_de=("Wirkungsmessung",)),
+        Sheet(2, Category.LEVER, "Petite enfance", keywords_it=("asilo nido",)),
+    ]
+    found = find(sheets, "Wirkungsmessung sozialer Projekte")
+    assert [m.sheet.number for m in found] == [1] and found[0].matched.lang == "de"
+    assert found[0].not_in_kit == ("sozialer", "Projekte")
+    # a French word only stemmed like an Italian one (`nid`, `nido`) reads no query abroad
+    assert find(sheets, "destruction d'un nid de frelons asiatiques") == []
+
+
 _COMPOUNDS = [
     Sheet(1, Category.LEVER, "Ateliers", keywords_de=("Beteiligung", "Wirtschaft")),
     Sheet(2, Category.LEVER, "Réparer", keywords_en=("repair cafe",)),

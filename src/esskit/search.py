@@ -872,11 +872,21 @@ class Scores:
             for term, n in zip(terms, held, strict=True)
         ]
         unknown = self.known.count(False)
-        self.outside = unknown > 0 and unknown >= self._most_held() and not self.named_together
+        read_in = {lang for answers in evidence.answers for lang in answers}
+        abroad = read_in.isdisjoint(("fr", "en")) and any(
+            EXACT in words.values() for answers in evidence.answers for words in answers.values()
+        )
+        self.outside = (
+            unknown > 0 and not abroad and not self.named_together and unknown >= self._most_held()
+        )
         """Whether the query holds as many words the kit does not know as any sheet holds words
         of it, and names none of its subjects in several words: its subject is then elsewhere,
         and the kit's words in it are incidental (`destruction d'un nid de frelons asiatiques`,
-        `concession au cimetière`)."""
+        `concession au cimetière`). Not for a query read only in Spanish, Italian, Portuguese
+        or German, one of its words as the kit writes it there: the kit holds the field's words
+        in those languages, not their everyday words, which are then no sign of another subject
+        (`Wirkungsmessung sozialer Projekte`; but `nid` in `nid de frelons` is French, only
+        stemmed like the Italian `nido`)."""
         self.own = [
             {sheet for e in term.entries for sheet in index.positions.get(e.sheets[0], ())}
             for term in terms
