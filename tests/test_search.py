@@ -611,6 +611,15 @@ def test_highlights_cover_the_matching_words(kit: Catalogue) -> None:
     assert [title[a:b] for a, b in best.highlights["title_fr"]] == ["mobilité"]
 
 
+@pytest.mark.parametrize("query", ["ESS", "SSE", "économie sociale et solidaire", "ESS rural"])
+def test_a_way_of_writing_ess_out_is_highlighted_whole(kit: Catalogue, query: str) -> None:
+    rural = next(m for m in find(kit.sheets, query, limit=None) if m.sheet.number == 16)
+    title = rural.sheet.title_fr or ""
+    shown = [title[a:b] for a, b in rural.highlights["title_fr"]]
+    assert shown[0] == "Économie sociale et solidaire"
+    assert ("ruralité" in shown) == ("rural" in query)
+
+
 def test_ties_break_by_sheet_number(kit: Catalogue) -> None:
     same = kit.sheets[13]
     twins = [replace(same, number=n) for n in (21, 5, 13)]

@@ -29,12 +29,12 @@ import heapq
 import math
 import re
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from enum import IntEnum, StrEnum
 from functools import cache, cached_property
-from itertools import compress, count, repeat
+from itertools import accumulate, compress, count, repeat
 from operator import and_, attrgetter, eq, ne
 from os.path import commonprefix
 from typing import NamedTuple
@@ -1227,12 +1227,24 @@ def _excerpt(text: str, wanted: set[str]) -> str:
 
 
 def _spans(text: str, wanted: set[str]) -> tuple[tuple[int, int], ...]:
-    """Character spans of the words of `text` that answer the query (for highlighting)."""
-    return tuple(
-        (found.start(), found.end())
-        for found in _WORD.finditer(text)
-        if not wanted.isdisjoint(fold(found.group()).split())
-    )
+    """Character spans of the words of `text` that answer the query (for highlighting), a way
+    of writing ESS out (`Économie sociale et solidaire`) as one span."""
+    words = [(found.start(), found.end(), fold(found.group())) for found in _WORD.finditer(text)]
+    spans = [(start, end) for start, end, folded in words if not wanted.isdisjoint(folded.split())]
+    if not wanted.isdisjoint(_ESS_WORDS):
+        joined = " ".join(folded for _, _, folded in words)
+        starts = list(accumulate((len(folded) + 1 for _, _, folded in words), initial=0))
+        for found in _ESS_RE.finditer(joined):
+            first = bisect_right(starts, found.start()) - 1
+            last = bisect_right(starts, found.end() - 1) - 1
+            spans.append((words[first][0], words[last][1]))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
 
 
 def _expansion(entry: GlossaryEntry) -> str:
