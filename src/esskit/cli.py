@@ -739,7 +739,6 @@ CatalogueOption = Annotated[
         envvar="ESSKIT_CATALOGUE",
         show_envvar=True,
         help=N_("Catalogue file to use instead of the packaged one."),
-        show_default=False,
     ),
 ]
 FormatOption = Annotated[
@@ -753,7 +752,6 @@ FormatOption = Annotated[
             "xlsx \\[default: table on a terminal, plain when piped]."
         ),
         autocompletion=completion.formats,
-        show_default=False,
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help=N_("Shorthand for --format json."))]
@@ -764,7 +762,6 @@ FieldsOption = Annotated[
         metavar="FIELDS",
         help=N_("Fields to print, in order, separated by commas, in every format but the table."),
         autocompletion=completion.fields,
-        show_default=False,
     ),
 ]
 LangOption = Annotated[
@@ -777,7 +774,6 @@ LangOption = Annotated[
             "the locale (LC_ALL, LC_MESSAGES, LANG, LANGUAGE); both titles when it is neither "
             "French nor English]."
         ),
-        show_default=False,
         case_sensitive=False,
     ),
 ]
@@ -792,7 +788,6 @@ CategoryOption = Annotated[
             "levier, thématique)."
         ),
         autocompletion=completion.categories,
-        show_default=False,
     ),
 ]
 NumbersArgument = Annotated[
@@ -804,7 +799,6 @@ NumbersArgument = Annotated[
             "the order given."
         ),
         autocompletion=completion.numbers,
-        show_default=False,
     ),
 ]
 EditionOption = Annotated[
@@ -813,7 +807,6 @@ EditionOption = Annotated[
         "--edition",
         metavar="YEAR",
         help=N_("The kit's later edition (2026): its sheets, each with its 2020 counterpart."),
-        show_default=False,
     ),
 ]
 # Numbers go through esskit's own reading, so that `show -1` is a bad number, not an option.
@@ -845,7 +838,6 @@ def main_options(
                 "Also accept links to HOST and its subdomains (repeatable) \\[env var: "
                 "ESSKIT_ALLOW_HOSTS, comma-separated]."
             ),
-            show_default=False,
         ),
     ] = None,
     allow_http: Annotated[
@@ -922,7 +914,6 @@ def list_sheets(
             metavar="N",
             help=N_("Only these sheets, in the order given \\[default: every sheet]."),
             autocompletion=completion.numbers,
-            show_default=False,
         ),
     ] = None,
     category: CategoryOption = None,
@@ -1030,7 +1021,6 @@ def search(
         typer.Argument(
             metavar="QUERY",
             help=N_("Words of a title or subject, in French or English, or a number."),
-            show_default=False,
         ),
     ],
     limit: Annotated[
@@ -1154,7 +1144,6 @@ def open_sheet(
             metavar="N|QUERY",
             help=N_("A sheet number, or words to search for (the best match is opened)."),
             autocompletion=completion.numbers,
-            show_default=False,
         ),
     ],
     print_url: Annotated[
@@ -1173,7 +1162,6 @@ def open_sheet(
             "--edition",
             metavar="YEAR",
             help=N_("Open the page of the sheet's counterpart in that edition of the kit (2026)."),
-            show_default=False,
         ),
     ] = None,
     catalogue: CatalogueOption = None,
@@ -1287,7 +1275,6 @@ def glossary(
                 "An acronym (PAT) or a word of its expansion (alimentaire) \\[default: every "
                 "entry]."
             ),
-            show_default=False,
         ),
     ] = None,
     current: Annotated[
@@ -1373,7 +1360,6 @@ def validate(
             help=N_(
                 "Catalogue file to check, '-' for standard input \\[default: the packaged one]."
             ),
-            show_default=False,
         ),
     ] = None,
 ) -> None:
