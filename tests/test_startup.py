@@ -133,21 +133,3 @@ def test_the_command_ends_as_sys_exit_would(
     entry.end(code)
     assert ended == [status]
     assert capsys.readouterr().err == said
-
-
-def test_output_left_unwritten_at_the_end_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import io
-    import os
-
-    from esskit import __main__ as entry
-
-    class Full(io.StringIO):
-        def flush(self) -> None:
-            raise OSError(28, "No space left on device")
-
-    ended: list[int] = []
-    monkeypatch.setattr(os, "_exit", ended.append)
-    monkeypatch.setattr("sys.stdout", Full())
-    entry.end(0)
-    entry.end(1)
-    assert ended == [2, 1]

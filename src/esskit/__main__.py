@@ -97,14 +97,9 @@ def end(code: object) -> NoReturn:
         with contextlib.suppress(OSError, ValueError):
             print(code, file=sys.stderr)
         code = 1
-    try:
-        sys.stdout.flush()  # flushed already as it was written, unless a future path forgets to
-    except OSError:
-        code = code or 2  # output that could not be written is an error, as everywhere else
-    except (ValueError, AttributeError):  # closed, or replaced by nothing: nothing left to write
-        pass
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):  # flushed already, as the command wrote them
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
     os._exit(code)
 
 

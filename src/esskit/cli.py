@@ -115,6 +115,8 @@ def write(produce: Callable[[], object], *, help_page: bool = False) -> None:
         _silence(sys.stdout)
         if not help_page:
             raise typer.Exit(FOUND) from None
+    except ValueError:  # stdout was closed: nothing left to write to
+        pass
     except OSError as exc:
         _silence(sys.stdout)  # what is still buffered would fail again at exit
         fail(_("cannot write the output: {problem}").format(problem=_os_problem(exc)))
@@ -319,16 +321,10 @@ class _Group(TyperGroup):
             code = USAGE_ERROR
         else:
             code = result if isinstance(result, int) else FOUND
-        try:
-            sys.stdout.flush()
-        except BrokenPipeError:
-            _silence(sys.stdout)
-        except OSError as exc:
-            _silence(sys.stdout)
-            say(_("cannot write the output: {problem}").format(problem=_os_problem(exc)))
-            code = USAGE_ERROR
-        except ValueError:  # stdout was closed
-            pass
+        try:  # what Typer or Click wrote themselves (a usage page), flushed as every output
+            write(lambda: None, help_page=True)
+        except typer.Exit as failed:
+            code = failed.exit_code
         if not standalone_mode:
             return code
         sys.exit(code)
