@@ -315,13 +315,25 @@ def select(records: Iterable[Record], fields: Sequence[str] | None) -> list[Reco
 
 
 def _flat(value: Any) -> str:
-    """One cell of a row format: lists joined by `; `, mappings as compact JSON, null as empty."""
+    """One cell of a row format: lists joined by `; `, mappings as compact JSON, null as empty,
+    numbers as Python writes them."""
+    return _cell(value, "; ", None)
+
+
+def _cell(value: Any, joiner: str, decimal: str | None) -> str:
+    """A value as one cell's text: its items joined by `joiner`, mappings as compact JSON, links
+    as their words, null as empty; a float with `decimal` as its mark, shortest (`76`, `76,5`),
+    unless None (then as Python writes it: `76.0`)."""
     if value is None:
         return ""
+    if isinstance(value, Link):
+        return value.text
     if isinstance(value, list | tuple):
-        return "; ".join(_flat(item) for item in value)
+        return joiner.join(_cell(item, joiner, decimal) for item in value)
     if isinstance(value, Mapping):
         return _json(value)
+    if isinstance(value, float) and decimal is not None:
+        return f"{value:g}".replace(".", decimal)
     return str(value)
 
 
@@ -570,19 +582,9 @@ def score_text(score: float) -> str:
 
 
 def _people_text(value: Any, decimal: str = ".") -> str:
-    """One cell for people: lists joined by `, `, mappings as compact JSON, links as their
-    words, null as empty."""
-    if value is None:
-        return ""
-    if isinstance(value, Link):
-        return value.text
-    if isinstance(value, list | tuple):
-        return ", ".join(_people_text(item, decimal) for item in value)
-    if isinstance(value, Mapping):
-        return _json(value)
-    if isinstance(value, float):
-        return f"{value:g}".replace(".", decimal)
-    return str(value)
+    """One cell for people: lists joined by `, `, numbers shortest with `decimal` as their mark
+    (see `_cell`)."""
+    return _cell(value, ", ", decimal)
 
 
 def _is_empty(value: Any) -> bool:
