@@ -17,10 +17,10 @@ from esskit.formats import (
     heading,
     matched_label,
     newer_edition_label,
-    say,
     score_text,
     some_keywords,
     titles_of,
+    wording,
 )
 from esskit.i18n import _
 from esskit.models import CONTROL, Category, GlossaryEntry, Sheet, UrlKind
@@ -271,7 +271,7 @@ def _sheets_tree(
         members = [sheet for sheet in sheets if sheet.category is category]
         if not members:
             continue
-        branch = tree.add(Text(say(category.value), style="bold"))
+        branch = tree.add(Text(wording(category.value), style="bold"))
         for sheet in members:
             title = sheet.title_en if lang is Lang.EN else sheet.title
             label = safe_text(french_typography(title) if sheet.title_fr else title)
@@ -362,7 +362,10 @@ def _panel_links(sheet: Sheet, url: str, url_kind: UrlKind) -> tuple[list[_Panel
     for name, source in sheet.field_sources.items():
         by_source.setdefault(source, []).append(name)
     sources = [*sheet.sources, *(source for source in by_source if source not in sheet.sources)]
-    links: list[_PanelLink] = [(heading("url"), url, ""), ("", None, say(f"page_{url_kind.value}"))]
+    links: list[_PanelLink] = [
+        (heading("url"), url, ""),
+        ("", None, wording(f"page_{url_kind.value}")),
+    ]
     links += [(site, link, "") for name, site in _SITES if (link := getattr(sheet.links, name))]
     if sheet.newer_edition is not None and sheet.newer_edition.page:
         links.append((heading("newer_edition"), sheet.newer_edition.page, ""))
@@ -440,7 +443,7 @@ def _sheet_panel(sheet: Sheet, url: str, url_kind: UrlKind, width: int) -> Rende
             row(label, _link(link) if link else None, Text(note, style="dim") if note else None)
     if not sources:
         row("PDF", sheet.links.pdf)
-    title = Text(f"{say('sheet')} {sheet.number}", style="bold")
+    title = Text(f"{wording('sheet')} {sheet.number}", style="bold")
     drawn = Panel(panel.grid, title=title, title_align="left", expand=True)
     return drawn if inside else Group(drawn, _Unbroken(links, label_width + 2))
 

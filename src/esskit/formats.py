@@ -383,7 +383,7 @@ def french() -> bool:
     return i18n.language() == "fr"
 
 
-def say(key: str) -> str:
+def wording(key: str) -> str:
     """One of the words a display uses (`sheet` → `Fiche`), in the display language."""
     return _(_WORDS[key])
 
@@ -396,12 +396,12 @@ def some_keywords(keywords: Sequence[str]) -> str:
     """The first keywords, and how many more there are."""
     shown = ", ".join(keywords[:SHOWN_KEYWORDS])
     more = len(keywords) - SHOWN_KEYWORDS
-    return f"{shown}, {say('more_keywords').format(more)}" if more > 0 else shown
+    return f"{shown}, {wording('more_keywords').format(more)}" if more > 0 else shown
 
 
 def matched_label(field: str, lang: str | None, note: str | None) -> str:
     """`title (fr)` (`titre (fr)` in French), and how the query was read when search says so."""
-    name = say(field) if field in _WORDS else field
+    name = wording(field) if field in _WORDS else field
     where = name + (f" ({lang})" if lang else "")
     return f"{where} · {note}" if note else where
 
@@ -440,11 +440,11 @@ def _field_of(item: object, name: str) -> Any:
 def newer_edition_label(newer: NewerEdition | Mapping[str, Any]) -> str:
     """A sheet's counterpart in a later edition, its number always labelled with that edition:
     `2026 edition: sheet 19 “Animer son territoire”` (`Édition 2026 : fiche 19 « … »`)."""
-    label = say("newer_edition").format(
+    label = wording("newer_edition").format(
         edition=_field_of(newer, "edition"), number=_field_of(newer, "number")
     )
     title = _field_of(newer, "title_fr")
-    return f"{label} {say('quoted').format(french_typography(title))}" if title else label
+    return f"{label} {wording('quoted').format(french_typography(title))}" if title else label
 
 
 def _date_words(date: str) -> tuple[str, bool]:
@@ -455,11 +455,11 @@ def _date_words(date: str) -> tuple[str, bool]:
     year, *rest = date.split("-")
     if not rest:
         return year, False
-    month = say(f"month_{int(rest[0])}")
+    month = wording(f"month_{int(rest[0])}")
     if len(rest) == 1:
         return f"{month} {year}", False
     day = pgettext("the first day of a month", "1") if int(rest[1]) == 1 else str(int(rest[1]))
-    return say("day_month_year").format(day=day, month=month, year=year), True
+    return wording("day_month_year").format(day=day, month=month, year=year), True
 
 
 def _when(date: str | None, *, after_name: bool) -> str:
@@ -468,8 +468,8 @@ def _when(date: str | None, *, after_name: bool) -> str:
         return ""
     words, is_day = _date_words(date)
     if not is_day:
-        return say("in_period").format(words)
-    return say("after_name_on_day" if after_name else "on_day").format(words)
+        return wording("in_period").format(words)
+    return wording("after_name_on_day" if after_name else "on_day").format(words)
 
 
 def glossary_note(entry: GlossaryEntry | Mapping[str, Any]) -> str | None:
@@ -481,11 +481,11 @@ def glossary_note(entry: GlossaryEntry | Mapping[str, Any]) -> str | None:
     parts = []
     if replaced:
         when = _when(ended, after_name=True)
-        parts.append(say("replaced_by").format(replaced) + when)
+        parts.append(wording("replaced_by").format(replaced) + when)
     elif ended:
-        parts.append(say("ended") + _when(ended, after_name=False))
+        parts.append(wording("ended") + _when(ended, after_name=False))
     if formerly:
-        parts.append(say("formerly").format(formerly))
+        parts.append(wording("formerly").format(formerly))
     return "; ".join(parts) or None
 
 
@@ -533,7 +533,7 @@ def _url_value(record: Record) -> Any:
     if not isinstance(value, str) or not _is_address(value):
         return value
     if record.get("url_kind") == UrlKind.SEARCH.value:
-        return Link(say("search_link"), value, value)
+        return Link(wording("search_link"), value, value)
     return Link(value, value, value)
 
 
@@ -810,7 +810,7 @@ def _reproducible(data: bytes) -> bytes:
 
 def _tab_name(fields: Sequence[str]) -> str:
     """The worksheet's name: the glossary's when its records are glossary entries."""
-    return say("tab_glossary" if "term" in fields else "tab_sheets")
+    return wording("tab_glossary" if "term" in fields else "tab_sheets")
 
 
 def _write_sheet(book: Workbook, records: Sequence[Record], fields: Sequence[str]) -> None:
@@ -960,7 +960,7 @@ def to_markdown(records: Sequence[Record], fields: Sequence[str]) -> str:
 def _section_title(record: Record, lang: Lang) -> tuple[str, str, str]:
     """`Fiche 8`, `Économie sociale …` and `fr`: a sheet's number, its title in the language
     asked (the English one marked `(en)` where the French one is unknown) and that language."""
-    name = f"{say('sheet')} {record.get('number')}"
+    name = f"{wording('sheet')} {record.get('number')}"
     if lang is Lang.EN or not record.get("title_fr"):
         title = str(record.get("title_en") or "")
         return name, title + ("" if lang is Lang.EN else " (en)"), "en"
