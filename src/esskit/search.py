@@ -871,22 +871,7 @@ class Scores:
             not term.entries and n > max(COMMON_SHARE * total, COMMON_FLOOR)
             for term, n in zip(terms, held, strict=True)
         ]
-        unknown = self.known.count(False)
-        read_in = {lang for answers in evidence.answers for lang in answers}
-        abroad = read_in.isdisjoint(("fr", "en")) and any(
-            EXACT in words.values() for answers in evidence.answers for words in answers.values()
-        )
-        self.outside = (
-            unknown > 0 and not abroad and not self.named_together and unknown >= self._most_held()
-        )
-        """Whether the query holds as many words the kit does not know as any sheet holds words
-        of it, and names none of its subjects in several words: its subject is then elsewhere,
-        and the kit's words in it are incidental (`destruction d'un nid de frelons asiatiques`,
-        `concession au cimetière`). Not for a query read only in Spanish, Italian, Portuguese
-        or German, one of its words as the kit writes it there: the kit holds the field's words
-        in those languages, not their everyday words, which are then no sign of another subject
-        (`Wirkungsmessung sozialer Projekte`; but `nid` in `nid de frelons` is French, only
-        stemmed like the Italian `nido`)."""
+        self.outside = self._outside()
         self.own = [
             {sheet for e in term.entries for sheet in index.positions.get(e.sheets[0], ())}
             for term in terms
@@ -896,6 +881,24 @@ class Scores:
         in_parts = {i for part in self.parts for i in part}
         self.rest = [i for i in range(len(terms)) if i not in in_parts]
         """The terms in no part: the common words (and those the kit does not know)."""
+
+    def _outside(self) -> bool:
+        """Whether the query holds as many words the kit does not know as any sheet holds words
+        of it, and names none of its subjects in several words: its subject is then elsewhere,
+        and the kit's words in it are incidental (`destruction d'un nid de frelons asiatiques`,
+        `concession au cimetière`). Not for a query read only in Spanish, Italian, Portuguese
+        or German, one of its words as the kit writes it there: the kit holds the field's words
+        in those languages, not their everyday words, which are then no sign of another subject
+        (`Wirkungsmessung sozialer Projekte`; but `nid` in `nid de frelons` is French, only
+        stemmed like the Italian `nido`)."""
+        unknown = self.known.count(False)
+        if not unknown or self.named_together:
+            return False
+        answers = [words for term in self.evidence.answers for words in term.items()]
+        abroad = all(lang not in ("fr", "en") for lang, _ in answers) and any(
+            EXACT in words.values() for _, words in answers
+        )
+        return not abroad and unknown >= self._most_held()
 
     def _spread(self, position: int) -> None:
         """One term's field values, their BM25F frequencies given to the sheets that hold them;
