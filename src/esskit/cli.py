@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from esskit.models import Catalogue, Category, GlossaryEntry, Sheet, UrlKind
+    from esskit.search import Match
 
 FOUND, NOTHING_FOUND, USAGE_ERROR = 0, 1, 2
 PROG = "esskit"
@@ -287,40 +288,11 @@ class _Group(TyperGroup):
         i18n.use(i18n.from_locale(os.environ) or "en")
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else FOUND
         except typer.Exit as done:
             code = done.exit_code
-        except typer.Abort:
-            say(_("interrupted"))
-            code = 130
-        except typer.TyperException as exc:  # Typer's usage errors derive from it
-            code = getattr(exc, "exit_code", USAGE_ERROR)
-            if type(exc).__name__ == "NoArgsIsHelpError":  # the help, drawn already by Rich
-                if exc.format_message().strip():
-                    _stderr(exc.format_message().strip() + "\n")
-            else:
-                context = getattr(exc, "ctx", None)
-                hint = (
-                    _(" (see '{command} --help')").format(command=context.command_path)
-                    if context is not None
-                    else ""
-                )
-                message = _usage_message(exc).replace("\n", " ")
-                say(cat.shown(message, 300) + hint)  # it may quote a whole argument
-        except OSError as exc:  # the system refused something (a file completion would write)
-            say(_os_problem(exc))
-            code = USAGE_ERROR
-        except Exception as exc:  # a bug: say so in one line, or show it all when debugging
-            if _flag("ESSKIT_DEBUG"):
-                raise
-            say(
-                _(
-                    "unexpected error ({error}); this is a bug: rerun with ESSKIT_DEBUG=1 and "
-                    "include what it prints when you report it"
-                ).format(error=f"{type(exc).__name__}: {str(exc)[:200]}")
-            )
-            code = USAGE_ERROR
-        else:
-            code = result if isinstance(result, int) else FOUND
+        except Exception as exc:
+            code = _failure(exc)
         try:  # what Typer or Click wrote themselves (a usage page), flushed as every output
             write(lambda: None, help_page=True)
         except typer.Exit as failed:
@@ -359,6 +331,40 @@ class _Group(TyperGroup):
         if command is not None:
             _in_words(command, ctx)
         return command
+
+
+def _failure(exc: Exception) -> int:
+    """Say in one line what ended a command (an interruption, a usage error, a refusal of the
+    system, a bug) and give its exit code; a bug is shown whole when debugging."""
+    if isinstance(exc, typer.Abort):
+        say(_("interrupted"))
+        return 130
+    if isinstance(exc, typer.TyperException):  # Typer's usage errors derive from it
+        if type(exc).__name__ == "NoArgsIsHelpError":  # the help, drawn already by Rich
+            if exc.format_message().strip():
+                _stderr(exc.format_message().strip() + "\n")
+        else:
+            context = getattr(exc, "ctx", None)
+            hint = (
+                _(" (see '{command} --help')").format(command=context.command_path)
+                if context is not None
+                else ""
+            )
+            message = _usage_message(exc).replace("\n", " ")
+            say(cat.shown(message, 300) + hint)  # it may quote a whole argument
+        return int(getattr(exc, "exit_code", USAGE_ERROR))
+    if isinstance(exc, OSError):  # the system refused something (a file completion would write)
+        say(_os_problem(exc))
+        return USAGE_ERROR
+    if _flag("ESSKIT_DEBUG"):
+        raise exc
+    say(
+        _(
+            "unexpected error ({error}); this is a bug: rerun with ESSKIT_DEBUG=1 and "
+            "include what it prints when you report it"
+        ).format(error=f"{type(exc).__name__}: {str(exc)[:200]}")
+    )
+    return USAGE_ERROR
 
 
 def _completion_shell(value: Any) -> str:
@@ -797,6 +803,14 @@ NumbersArgument = Annotated[
         autocompletion=completion.numbers,
     ),
 ]
+SomeNumbersArgument = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="N",
+        help=N_("Only these sheets, in the order given \\[default: every sheet]."),
+        autocompletion=completion.numbers,
+    ),
+]
 EditionOption = Annotated[
     int | None,
     typer.Option(
@@ -904,14 +918,7 @@ def command(
 )
 def list_sheets(
     ctx: typer.Context,
-    numbers: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="N",
-            help=N_("Only these sheets, in the order given \\[default: every sheet]."),
-            autocompletion=completion.numbers,
-        ),
-    ] = None,
+    numbers: SomeNumbersArgument = None,
     category: CategoryOption = None,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
@@ -1038,7 +1045,6 @@ def search(
     (PAT, SPASER, QPV) is read as its official expansion (see `esskit glossary`). The field's
     words in Spanish, Italian, Portuguese and German are read too.
     """
-    from esskit.formats import match_record
     from esskit.search import QueryError, find
 
     titles = _languages(lang)
@@ -1055,6 +1061,20 @@ def search(
         if chosen is not None:
             _found_elsewhere(loaded, query, chosen, limit, output)
         _no_match(sheets, query, loaded.glossary, titles, output)
+    _matches_out(loaded, query, matches, output, selected, titles)
+
+
+def _matches_out(
+    catalogue: Catalogue,
+    query: str,
+    matches: Sequence[Match],
+    output: Format,
+    fields: Sequence[str] | None,
+    titles: Lang,
+) -> None:
+    """Write what a search found, in the format asked for."""
+    from esskit.formats import match_record
+
     if output is Format.TABLE:
         from esskit.display import sheets_table
 
@@ -1064,9 +1084,9 @@ def search(
     emit_records(
         (match_record(match, *cat.sheet_url(match.sheet)) for match in matches),
         output,
-        selected,
+        fields,
         columns_for(output, titles, searched=True),
-        title=_page_title(loaded, query),
+        title=_page_title(catalogue, query),
     )
 
 
@@ -1173,7 +1193,13 @@ def open_sheet(
         fail(str(exc))
     if print_url:
         emit(url + "\n")
-        return
+    else:
+        _browse(url, saying)
+
+
+def _browse(url: str, saying: str) -> None:
+    """Open a page in the user's browser (Python's `webbrowser`, which BROWSER steers), saying
+    which; when none can start, the address is printed for the user to open."""
     import webbrowser
 
     say(_("{saying}: {url}").format(saying=saying, url=url))
