@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
+from operator import is_
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +127,8 @@ KEYWORD_FIELDS = tuple(
 
 
 def without(catalogue: Catalogue, query: str) -> Catalogue:
-    """The catalogue less every keyword that is, folded, the query itself."""
+    """The catalogue less every keyword that is, folded, the query itself (the very catalogue
+    when none is, so that its index serves again)."""
     folded = " ".join(words(query))
 
     def kept(sheet: Sheet) -> Sheet:
@@ -134,9 +136,14 @@ def without(catalogue: Catalogue, query: str) -> Catalogue:
             name: tuple(w for w in getattr(sheet, name) if " ".join(words(w)) != folded)
             for name in KEYWORD_FIELDS
         }
+        if all(len(changes[name]) == len(getattr(sheet, name)) for name in KEYWORD_FIELDS):
+            return sheet
         return replace(sheet, **changes)
 
-    return replace(catalogue, sheets=tuple(kept(sheet) for sheet in catalogue.sheets))
+    sheets = tuple(kept(sheet) for sheet in catalogue.sheets)
+    if all(map(is_, sheets, catalogue.sheets)):
+        return catalogue
+    return replace(catalogue, sheets=sheets)
 
 
 def leave_one_out(catalogue: Catalogue, cases: Iterable[Case]) -> Score:
