@@ -538,6 +538,19 @@ def test_a_subject_named_in_several_words_holds_against_words_the_kit_does_not_k
     assert find(sheets, "high, revive a declining street") == []
 
 
+def test_a_word_known_only_through_a_typo_counts_as_unknown_beside_an_unknown_one() -> None:
+    sheets = [
+        Sheet(1, Category.LEVER, "Innovation sociale", keywords_fr=("plan d'action",)),
+        Sheet(2, Category.THEMATIC, "Ressourceries", keywords_fr=("ressourcerie",)),
+    ]
+    # `inondation` is a typo away from `innovation`, `sauvegarde` is not in the kit at all
+    assert find(sheets, "plan de sauvegarde contre l'inondation") == []
+    # alone, a typo is still read as one; spelled as the kit spells it, the word holds the query
+    assert [m.sheet.number for m in find(sheets, "inondation")] == [1]
+    found = find(sheets, "plan d'innovation de sauvegarde")
+    assert [m.sheet.number for m in found] == [1] and found[0].not_in_kit == ("sauvegarde",)
+
+
 def test_everyday_words_of_a_query_read_abroad_do_not_put_it_outside_the_kit() -> None:
     sheets = [
         Sheet(1, Category.LEVER, "Évaluation", keywords_de=("Wirkungsmessung",)),

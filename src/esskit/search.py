@@ -898,7 +898,17 @@ class Scores:
         abroad = all(lang not in ("fr", "en") for lang, _ in answers) and any(
             EXACT in words.values() for _, words in answers
         )
-        return not abroad and unknown >= self._most_held()
+        guessed = self._only_typos()
+        return not abroad and unknown + len(guessed) >= self._most_held(guessed)
+
+    def _only_typos(self) -> set[int]:
+        """The terms the kit answers only with typos: beside a word it does not know, a word
+        spelled right but of another subject (`inondation`) is as likely as a misspelled one."""
+        return {
+            position
+            for position, answers in enumerate(self.evidence.answers)
+            if answers and all(q == TYPO for words in answers.values() for q in words.values())
+        }
 
     def _spread(self, position: int) -> None:
         """One term's field values, their BM25F frequencies given to the sheets that hold them;
@@ -962,12 +972,12 @@ class Scores:
             for sheet in self.index.fields[at].holders(value):
                 flags[sheet] |= flag
 
-    def _most_held(self) -> int:
+    def _most_held(self, leaving: set[int]) -> int:
         """The most words of the query that one sheet holds as whole words (the words a way of
-        asking calls for aside)."""
+        asking calls for aside, and those `leaving` out)."""
         held: Counter[int] = Counter()
         for position, flags in enumerate(self.flags):
-            if not self.evidence.query.terms[position].asked:
+            if not self.evidence.query.terms[position].asked and position not in leaving:
                 held.update(_marked(flags, STRONG | MENTIONED))
         return max(held.values(), default=0)
 
