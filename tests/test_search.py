@@ -551,6 +551,19 @@ def test_a_word_known_only_through_a_typo_counts_as_unknown_beside_an_unknown_on
     assert [m.sheet.number for m in found] == [1] and found[0].not_in_kit == ("sauvegarde",)
 
 
+def test_a_word_known_only_as_another_form_counts_as_unknown_beside_an_unknown_one() -> None:
+    sheets = [
+        Sheet(1, Category.LEVER, "Politiques", keywords_en=("policy",), keywords_fr=("municipal",)),
+        Sheet(2, Category.LEVER, "Habitat", keywords_fr=("habitat", "jardin")),
+    ]
+    # `policier` shares its English stem with `policy`; `recruter` is not in the kit
+    assert find(sheets, "recruter un policier municipal") == []
+    assert [m.sheet.number for m in find(sheets, "policier municipal")] == [1]
+    # a plural only adds to the word the kit holds: the query stays in the kit
+    found = find(sheets, "habitats et jardin naissants")
+    assert [m.sheet.number for m in found] == [2] and found[0].not_in_kit == ("naissants",)
+
+
 def test_everyday_words_of_a_query_read_abroad_do_not_put_it_outside_the_kit() -> None:
     sheets = [
         Sheet(1, Category.LEVER, "Évaluation", keywords_de=("Wirkungsmessung",)),

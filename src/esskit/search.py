@@ -898,16 +898,29 @@ class Scores:
         abroad = all(lang not in ("fr", "en") for lang, _ in answers) and any(
             EXACT in words.values() for _, words in answers
         )
-        guessed = self._only_typos()
+        guessed = self._guessed()
         return not abroad and unknown + len(guessed) >= self._most_held(guessed)
 
-    def _only_typos(self) -> set[int]:
-        """The terms the kit answers only with typos: beside a word it does not know, a word
-        spelled right but of another subject (`inondation`) is as likely as a misspelled one."""
+    def _guessed(self) -> set[int]:
+        """The terms the kit holds only as typos or as other words of their stem that change
+        their ending (`policier`, `policy`), not only add to it (`habitats`, `habitat`): beside a
+        word the kit does not know, such a word is as likely of another subject (`inondation` is
+        not `innovation`) as a misspelled one."""
+
+        def guessed(term: str, word: str, quality: int) -> bool:
+            changed = not (word.startswith(term) or term.startswith(word))
+            return quality == TYPO or (quality == SAME_STEM and changed)
+
+        terms = self.evidence.query.terms
         return {
             position
             for position, answers in enumerate(self.evidence.answers)
-            if answers and all(q == TYPO for words in answers.values() for q in words.values())
+            if answers
+            and all(
+                guessed(terms[position].word, word, quality)
+                for words in answers.values()
+                for word, quality in words.items()
+            )
         }
 
     def _spread(self, position: int) -> None:
