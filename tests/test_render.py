@@ -467,6 +467,10 @@ def test_no_spreadsheet_cell_starts_a_formula(text: str) -> None:
 def test_french_locale_gives_french_headings(runner: CliRunner, env: dict[str, str]) -> None:
     table = runner.invoke(app, ["list", "-f", "table", "-k", "lever"], env=env).stdout
     assert table.split()[:3] == ["N°", "Catégorie", "Titre"] and "levier" in table
+
+
+def test_a_french_locale_gives_every_display_french_words(runner: CliRunner) -> None:
+    env = {"LANG": "fr_FR.UTF-8"}
     search = runner.invoke(app, ["search", "foncier", "-f", "table"], env=env).stdout
     assert "Trouvé dans" in search and "levier" in search
     panel = runner.invoke(app, ["show", "13", "-f", "table"], env=env).stdout
